@@ -1,0 +1,60 @@
+"""The Starlette door: one catch-all route that converts Request <-> wire messages.
+
+Everything the API does happens in the wire handler; this module only reads the body (never
+more than the 1 MiB limit plus one byte, so an oversized upload cannot exhaust memory) and
+streams file downloads.
+"""
+
+from __future__ import annotations
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import Response, StreamingResponse
+from starlette.routing import Route
+
+from ..core.assumptions import MAX_BODY_BYTES
+from ..core.backend import MediaBackend
+from ..wire import Handler, WireRequest, build_handler
+
+_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
+
+
+async def read_body(request: Request, limit: int = MAX_BODY_BYTES) -> bytes:
+    """The body, cut at ``limit + 1`` bytes: enough for the core to answer 413."""
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:
+        return b"\0" * (limit + 1)
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        chunks.append(chunk)
+        size += len(chunk)
+        if size > limit:
+            break
+    return b"".join(chunks)
+
+
+def create_app(handler: Handler | MediaBackend | None = None) -> Starlette:
+    """A Starlette app serving a wire handler (or a backend, or a fresh default backend)."""
+    if handler is None:
+        handler = MediaBackend()
+    if isinstance(handler, MediaBackend):
+        handler = build_handler(handler)
+    serve = handler
+
+    async def endpoint(request: Request) -> Response:
+        wire = WireRequest(
+            method=request.method,
+            path=request.url.path,
+            query=request.url.query,
+            headers={k.decode("latin-1"): v.decode("latin-1") for k, v in request.headers.raw},
+            body=await read_body(request),
+        )
+        answer = serve(wire)
+        if answer.chunks is not None:
+            return StreamingResponse(answer.chunks, answer.status, headers=answer.headers)
+        return Response(answer.body, answer.status, headers=answer.headers)
+
+    app = Starlette(routes=[Route("/{path:path}", endpoint, methods=_METHODS)])
+    app.state.handler = handler
+    return app

@@ -1,0 +1,454 @@
+"""MediaBackend: the one root object that owns all of the fake's state and behaviour.
+
+Each API operation is a method here, free of HTTP: the wire layer parses and renders, this
+decides. Checks run in decision 14's order: credentials, rate limiter, body and parameters,
+balance, injected faults, success. Videos are settled lazily: before every operation, the
+jobs whose time has come on the clock (kept in a heap, so only due jobs are touched) become
+``completed`` or ``failed``.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import heapq
+import hmac
+import math
+import random
+import struct
+from collections.abc import Mapping
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from .accounts import Account, parse_usd, plan_limits
+from .assumptions import LIST_LIMIT_DEFAULT, LIST_LIMIT_MAX, LIST_LIMIT_MIN
+from .clock import Clock, ManualClock, SystemClock
+from .config import MockConfig
+from .content import seeded_content_seed, size_bytes
+from .errors import (
+    ApiError,
+    InsufficientBalance,
+    InvalidParameter,
+    NotFound,
+    RateLimitExceeded,
+)
+from .facts import FORMAT, GENERATED_DIR, JOB_PREFIX, MEDIA_PREFIX, JobStatus, Kind
+from .faults import Faults, FaultSource, GenerationContext
+from .ids import IdFactory
+from .journal import Journal
+from .ratelimit import RateState
+from .requests import GenerationRequest, ImageRequest, VideoRequest
+from .store import Job, Media, Store
+from .validation import Moderation, parse_json_object, validate
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    """One page of ``GET /media``."""
+
+    items: list[Media]
+    next_cursor: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Accepted:
+    """A generation the backend accepted, with the fields it ignored (decision 5)."""
+
+    job: Job
+    ignored_fields: tuple[str, ...]
+
+
+class MediaBackend:
+    """The fake Media API's state and operations.
+
+    Args:
+        config: settings; ``reset()`` rebuilds from it.
+        clock: an injected clock that outlives resets (default: one built from ``config``).
+    """
+
+    def __init__(self, config: MockConfig | None = None, *, clock: Clock | None = None) -> None:
+        self.config = config or MockConfig()
+        self._injected_clock = clock
+        self._build()
+
+    def _build(self) -> None:
+        config = self.config
+        if self._injected_clock is not None:
+            self.clock: Clock = self._injected_clock
+        elif config.clock == "virtual":
+            self.clock = ManualClock(config.start)
+        else:
+            self.clock = SystemClock(config.speed)
+        self.rng = random.Random(config.seed)
+        self.ids = IdFactory(self.rng)
+        self._cursor_key = self.rng.randbytes(16)
+        self.store = Store()
+        self.accounts: dict[str, Account] = {}
+        self.journal = Journal(config.journal_cap)
+        self.faults = Faults(self.clock)
+        self.fault_sources: list[FaultSource] = [self.faults]
+        self.moderation = Moderation(config.blocked_terms)
+        self._pending: list[tuple[float, int, str]] = []
+        self._job_seq = 0
+        self.generation_requests = 0
+
+    def reset(self, *, seed: int | None = None) -> None:
+        """Back to the state of a fresh start (decision 20); optionally with another seed."""
+        if seed is not None:
+            self.config = MockConfig(**{**_config_fields(self.config), "seed": seed})
+        self._build()
+
+    # --- time -------------------------------------------------------------------------------
+    def now(self) -> float:
+        """The fake's current instant, in epoch seconds."""
+        return self.clock.now()
+
+    def advance(self, seconds: float) -> None:
+        """Move the clock on and settle every video that became due."""
+        self.clock.advance(seconds)
+        self.settle()
+
+    def settle(self) -> None:
+        """Finish the videos whose processing time has passed, in the order they fell due."""
+        now = self.clock.now()
+        pending = self._pending
+        while pending and pending[0][0] <= now:
+            _, _, job_id = heapq.heappop(pending)
+            self._finish_video(self.store.jobs[job_id])
+
+    def pending_videos(self) -> list[Job]:
+        """Video jobs still processing, soonest due first."""
+        return [self.store.jobs[job_id] for _, _, job_id in sorted(self._pending)]
+
+    # --- accounts ---------------------------------------------------------------------------
+    def authenticate(self, bearer: str | None, api_key: str | None) -> Account | None:
+        """Decision 6: a Bearer token is tried first, then X-API-Key; None means 401."""
+        for credential in (bearer, api_key):
+            if credential:
+                account = self.accounts.get(credential)
+                if account is None and not self.config.closed:
+                    account = self._open(
+                        credential, self.config.default_plan, self.config.default_balance_usd
+                    )
+                if account is not None:
+                    return account
+        return None
+
+    def register_account(
+        self,
+        api_key: str,
+        plan: str | None = None,
+        balance_usd: Decimal | float | int | str | None = None,
+        **custom_limits: Any,
+    ) -> Account:
+        """Create an account, or change an existing one's plan, limits and balance.
+
+        Raises:
+            InvalidParameter: a blank key, an unknown plan, a bad balance, or custom limits
+                on a plan other than Enterprise (decision 24).
+        """
+        if not isinstance(api_key, str) or not api_key.strip():
+            raise InvalidParameter("api_key", "api_key must be a non-empty string")
+        plan_name, limits = plan_limits(plan or self.config.default_plan, custom_limits)
+        balance = parse_usd(self.config.default_balance_usd if balance_usd is None else balance_usd)
+        account = self.accounts.get(api_key)
+        if account is None:
+            return self._open(api_key, plan_name, balance, limits)
+        account.plan, account.limits, account.balance = plan_name, limits, balance
+        account.buckets[Kind.IMAGE].limit = limits.image_rpm
+        account.buckets[Kind.VIDEO].limit = limits.video_rpm
+        return account
+
+    def account(self, api_key: str) -> Account:
+        """An existing account.
+
+        Raises:
+            NotFound: no account has that key.
+        """
+        try:
+            return self.accounts[api_key]
+        except KeyError:
+            raise NotFound(f"No account with api_key '{api_key}'") from None
+
+    def _open(
+        self,
+        api_key: str,
+        plan: str,
+        balance: Decimal | float | int | str,
+        limits: Any = None,
+    ) -> Account:
+        plan_name, plan_lim = plan_limits(plan)
+        account = Account(
+            api_key=api_key,
+            plan=plan_name,
+            limits=limits or plan_lim,
+            balance=parse_usd(balance),
+            created_at=self.clock.now(),
+        )
+        self.accounts[api_key] = account
+        return account
+
+    def rate_state(self, account: Account, kind: Kind) -> RateState:
+        """The bucket the ``X-RateLimit-*`` headers describe, read without using a slot."""
+        return account.buckets[kind].state(self.clock.now())
+
+    # --- generation -------------------------------------------------------------------------
+    def generate(self, account: Account, kind: Kind, body: bytes) -> Accepted:
+        """``POST /image`` or ``POST /video`` after credentials (decision 14's order).
+
+        Raises:
+            RateLimitExceeded: the window's bucket is empty, or (videos) the concurrent-jobs
+                limit is reached; no slot is used.
+            InvalidParameter, InvalidPrompt: the body is wrong; the slot stays used.
+            InsufficientBalance: the balance cannot cover the price; nothing is charged.
+            ApiError: an injected fault (500/503); nothing is charged.
+        """
+        self.settle()
+        self.generation_requests += 1
+        now = self.clock.now()
+        self._admit(account, kind, now)
+        request, ignored = validate(
+            kind,
+            parse_json_object(body),
+            moderation=self.moderation,
+            strict=self.config.strict,
+        )
+        cost = request.cost
+        if account.balance < cost:
+            raise InsufficientBalance(
+                f"Account balance ${account.balance:.2f} is too low for this request (${cost:.2f})"
+            )
+        ctx = GenerationContext(kind, account.api_key, now, request, self.generation_requests)
+        for source in self.fault_sources:
+            error = source.request_error(ctx)
+            if error is not None:
+                raise error
+        account.charge(cost)
+        job = self._new_job(account, request, cost, now)
+        if isinstance(request, VideoRequest):
+            self._start_video(job, request, ctx, account)
+        else:
+            self._complete_image(job, request)
+        return Accepted(job, ignored)
+
+    def _admit(self, account: Account, kind: Kind, now: float) -> None:
+        bucket = account.buckets[kind]
+        state = bucket.state(now)
+        if state.remaining == 0:
+            raise RateLimitExceeded(
+                f"Rate limit of {state.limit} {kind} requests per minute exceeded; "
+                f"retry after {state.retry_after(now)}s",
+                retry_after=state.retry_after(now),
+            )
+        if kind is Kind.VIDEO and account.processing >= account.limits.concurrent_jobs:
+            due = min(
+                self.store.jobs[job_id].due_at
+                for _, _, job_id in self._pending
+                if self.store.jobs[job_id].account == account.api_key
+            )
+            wait = max(1, math.ceil(due - now))
+            raise RateLimitExceeded(
+                f"Concurrent job limit of {account.limits.concurrent_jobs} reached; retry after {wait}s",
+                retry_after=wait,
+            )
+        bucket.take(now)
+
+    def _new_job(self, account: Account, request: GenerationRequest, cost: Decimal, now: float) -> Job:
+        self._job_seq += 1
+        job = Job(
+            job_id=self.ids.new(JOB_PREFIX[request.kind], self.store.jobs.__contains__),
+            seq=self._job_seq,
+            account=account.api_key,
+            request=request,
+            cost=cost,
+            created_at=now,
+            status=JobStatus.PROCESSING,
+            due_at=now,
+        )
+        self.store.add_job(job)
+        return job
+
+    def _outputs(self, request: GenerationRequest) -> list[tuple[str, int]]:
+        """(media_id, content_seed) for each output, drawn when the job is accepted."""
+        outputs = []
+        for index in range(request.outputs):
+            media_id = self.ids.new(MEDIA_PREFIX, self.store.media.__contains__)
+            seed = (
+                seeded_content_seed(request, index) if request.seed is not None else self.rng.getrandbits(64)
+            )
+            outputs.append((media_id, seed))
+        return outputs
+
+    def _complete_image(self, job: Job, request: ImageRequest) -> None:
+        job.status = JobStatus.COMPLETED
+        job.completed_at = job.created_at
+        for index, (media_id, seed) in enumerate(self._outputs(request)):
+            path = f"{GENERATED_DIR}/{job.job_id}_{index}.{FORMAT[Kind.IMAGE]}"
+            self._store_media(job, request, index, media_id, seed, path)
+
+    def _start_video(self, job: Job, request: VideoRequest, ctx: GenerationContext, account: Account) -> None:
+        job.estimated_seconds = request.estimated_seconds
+        job.due_at = job.created_at + request.estimated_seconds
+        job.planned = self._outputs(request)
+        for source in self.fault_sources:
+            failure = source.job_failure(ctx)
+            if failure is not None:
+                job.outcome_failure = failure
+                break
+        account.processing += 1
+        heapq.heappush(self._pending, (job.due_at, job.seq, job.job_id))
+
+    def _finish_video(self, job: Job) -> None:
+        account = self.accounts[job.account]
+        account.processing -= 1
+        job.completed_at = job.due_at  # decision 23
+        if job.outcome_failure is not None:
+            job.status = JobStatus.FAILED
+            job.error = job.outcome_failure
+            account.refund(job.cost)
+            return
+        job.status = JobStatus.COMPLETED
+        media_id, seed = job.planned[0]
+        path = f"{GENERATED_DIR}/{job.job_id}.{FORMAT[Kind.VIDEO]}"
+        self._store_media(job, job.request, 0, media_id, seed, path)
+
+    def _store_media(
+        self,
+        job: Job,
+        request: GenerationRequest,
+        index: int,
+        media_id: str,
+        content_seed: int,
+        path: str,
+    ) -> None:
+        width, height = request.resolution
+        video = request if isinstance(request, VideoRequest) else None
+        self.store.add_media(
+            Media(
+                media_id=media_id,
+                job_id=job.job_id,
+                job_seq=job.seq,
+                account=job.account,
+                kind=request.kind,
+                index=index,
+                path=path,
+                width=width,
+                height=height,
+                format=FORMAT[request.kind],
+                size_bytes=size_bytes(request, content_seed),
+                content_seed=content_seed,
+                created_at=job.completed_at if job.completed_at is not None else job.created_at,
+                duration_seconds=float(video.duration_seconds) if video else None,
+                fps=video.fps if video else None,
+            )
+        )
+
+    # --- reads ------------------------------------------------------------------------------
+    def get_job(self, account: Account, job_id: str) -> Job:
+        """``GET /media/{job_id}``: the job, if this account owns it (decision 4).
+
+        Raises:
+            NotFound: no such job, or another account's.
+        """
+        self.settle()
+        job = self.store.jobs.get(job_id)
+        if job is None or job.account != account.api_key:
+            raise NotFound(f"No job with id '{job_id}'")
+        return job
+
+    def job_media(self, job: Job) -> list[Media]:
+        """The job's outputs that still exist (decision 19: deleted ones drop out)."""
+        return self.store.live_media(job)
+
+    def list_media(self, account: Account, query: Mapping[str, str]) -> Page:
+        """``GET /media?limit=&cursor=&type=`` (decisions 12, 18, 25).
+
+        Raises:
+            InvalidParameter: a malformed or out-of-range ``limit``, an unknown ``type``, or
+                a ``cursor`` this account was never given.
+        """
+        self.settle()
+        limit = _parse_limit(query.get("limit"))
+        kind = _parse_type(query.get("type"))
+        cursor = query.get("cursor")
+        after = None if cursor is None else self._decode_cursor(account, cursor)
+        items, more = self.store.page(account.api_key, kind, after, limit)
+        next_cursor = self._encode_cursor(account, items[-1].sort_key) if more else None
+        return Page(items, next_cursor)
+
+    def delete_media(self, account: Account, media_id: str) -> Media:
+        """``DELETE /media/{media_id}`` (decision 13).
+
+        Raises:
+            NotFound: no such media (or already deleted), or another account's.
+        """
+        self.settle()
+        media = self.store.media.get(media_id)
+        if media is None or media.account != account.api_key:
+            raise NotFound(f"No media with id '{media_id}'")
+        self.store.delete_media(media)
+        return media
+
+    def media_file(self, path: str) -> Media:
+        """The media a ``/generated/...`` URL path serves.
+
+        Raises:
+            NotFound: no such file, or it was deleted.
+        """
+        self.settle()
+        media_id = self.store.files.get(path)
+        if media_id is None:
+            raise NotFound(f"No file at '{path}'")
+        return self.store.media[media_id]
+
+    # --- cursors ----------------------------------------------------------------------------
+    def _cursor_mac(self, account: Account, payload: bytes) -> bytes:
+        message = account.api_key.encode() + b"\0" + payload
+        return hmac.new(self._cursor_key, message, hashlib.sha256).digest()[:10]
+
+    def _encode_cursor(self, account: Account, key: tuple[int, int]) -> str:
+        payload = struct.pack(">QI", key[0], -key[1])
+        raw = payload + self._cursor_mac(account, payload)
+        return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+    def _decode_cursor(self, account: Account, cursor: str) -> tuple[int, int]:
+        try:
+            raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        except (binascii.Error, ValueError):
+            raw = b""
+        payload, mac = raw[:12], raw[12:]
+        if len(raw) != 22 or not hmac.compare_digest(mac, self._cursor_mac(account, payload)):
+            raise InvalidParameter("cursor", "cursor is not one this account was given")
+        seq, index = struct.unpack(">QI", payload)
+        return (seq, -index)
+
+
+def _parse_limit(raw: str | None) -> int:
+    if raw is None:
+        return LIST_LIMIT_DEFAULT
+    if not raw.isascii() or not raw.isdigit():
+        raise InvalidParameter("limit", f"limit must be an integer, got {raw[:40]!r}")
+    value = int(raw)
+    if not LIST_LIMIT_MIN <= value <= LIST_LIMIT_MAX:
+        raise InvalidParameter(
+            "limit", f"limit must be between {LIST_LIMIT_MIN} and {LIST_LIMIT_MAX}; got {value}"
+        )
+    return value
+
+
+def _parse_type(raw: str | None) -> Kind | None:
+    if raw is None:
+        return None
+    try:
+        return Kind(raw)
+    except ValueError:
+        raise InvalidParameter("type", f'type must be one of "image", "video"; got {raw[:40]!r}') from None
+
+
+def _config_fields(config: MockConfig) -> dict[str, Any]:
+    return {name: getattr(config, name) for name in config.__dataclass_fields__}
+
+
+__all__ = ["Accepted", "ApiError", "MediaBackend", "Page"]

@@ -1,0 +1,176 @@
+"""The fault seam: what may go wrong with a generation, decided per request.
+
+The backend asks every ``FaultSource`` it holds, in order, at two points: when a generation
+request has passed every other check (an ``ApiError`` here answers the request and charges
+nothing), and when a video job is accepted (a failure here makes the job end ``failed`` and
+refunds it). :class:`Faults` is the hand-driven source tests use; the scenario engine plugs
+in as another source.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal, Protocol
+
+from .assumptions import GENERATION_FAILED_MESSAGE, MODEL_UNAVAILABLE_MESSAGE
+from .clock import Clock
+from .errors import ApiError, error_for
+from .facts import MODEL, ErrorCode, Kind
+from .requests import GenerationRequest
+
+
+@dataclass(frozen=True, slots=True)
+class GenerationContext:
+    """What a fault source may look at to decide."""
+
+    kind: Kind
+    account: str
+    now: float
+    request: GenerationRequest
+    ordinal: int  # 1-based count of generation requests the fake has seen
+
+
+class FaultSource(Protocol):
+    """Something that can make a generation fail."""
+
+    def request_error(self, ctx: GenerationContext) -> ApiError | None:
+        """An error to answer this accepted-so-far request with, or None."""
+        ...
+
+    def job_failure(self, ctx: GenerationContext) -> tuple[str, str] | None:
+        """``(code, message)`` if this video job is to end failed, or None."""
+        ...
+
+
+Stage = Literal["request", "job"]
+
+
+@dataclass(slots=True)
+class FaultRule:
+    """One injected fault: where, for whom, how often, and when."""
+
+    stage: Stage
+    code: ErrorCode
+    kind: Kind | None = None
+    account: str | None = None
+    remaining: int | None = 1  # None: every matching request until ``until``
+    start: float | None = None
+    until: float | None = None
+    message: str | None = None
+
+    def matches(self, ctx: GenerationContext) -> bool:
+        """Whether this rule applies to the request."""
+        return (
+            (self.kind is None or self.kind == ctx.kind)
+            and (self.account is None or self.account == ctx.account)
+            and (self.start is None or ctx.now >= self.start)
+            and (self.until is None or ctx.now < self.until)
+            and (self.remaining is None or self.remaining > 0)
+        )
+
+    def describe(self, kind: Kind) -> str:
+        """The error message, defaulting to the doc's meaning of the code."""
+        if self.message is not None:
+            return self.message
+        if self.code is ErrorCode.MODEL_UNAVAILABLE:
+            return MODEL_UNAVAILABLE_MESSAGE.format(model=MODEL[kind])
+        if self.code is ErrorCode.GENERATION_FAILED:
+            return GENERATION_FAILED_MESSAGE
+        return f"Injected {self.code}"
+
+
+class Faults:
+    """Hand-injected faults, e.g. "fail the next video job", "images are down for 30 s"."""
+
+    def __init__(self, clock: Clock) -> None:
+        self._clock = clock
+        self.rules: list[FaultRule] = []
+
+    def fail_next(
+        self,
+        kind: Kind | str | None = None,
+        *,
+        times: int = 1,
+        code: ErrorCode | str = ErrorCode.GENERATION_FAILED,
+        account: str | None = None,
+        message: str | None = None,
+    ) -> FaultRule:
+        """Answer the next ``times`` matching generation requests with an error (500 default)."""
+        if times < 1:
+            raise ValueError("times must be at least 1")
+        return self._add("request", code, kind, account, times, None, None, message)
+
+    def model_down(
+        self,
+        kind: Kind | str | None = None,
+        *,
+        seconds: float | None = None,
+        until: float | None = None,
+        account: str | None = None,
+    ) -> FaultRule:
+        """503 ``model_unavailable`` from now for ``seconds`` (or until an epoch; else forever)."""
+        now = self._clock.now()
+        if seconds is not None:
+            until = now + seconds
+        return self._add("request", ErrorCode.MODEL_UNAVAILABLE, kind, account, None, now, until, None)
+
+    def fail_next_video_jobs(
+        self,
+        *,
+        times: int = 1,
+        code: ErrorCode | str = ErrorCode.GENERATION_FAILED,
+        account: str | None = None,
+        message: str | None = None,
+    ) -> FaultRule:
+        """Accept the next ``times`` videos, then have them end ``failed`` (and refunded)."""
+        if times < 1:
+            raise ValueError("times must be at least 1")
+        return self._add("job", code, Kind.VIDEO, account, times, None, None, message)
+
+    def clear(self) -> None:
+        """Remove every injected fault."""
+        self.rules.clear()
+
+    def _add(
+        self,
+        stage: Stage,
+        code: ErrorCode | str,
+        kind: Kind | str | None,
+        account: str | None,
+        remaining: int | None,
+        start: float | None,
+        until: float | None,
+        message: str | None,
+    ) -> FaultRule:
+        rule = FaultRule(
+            stage=stage,
+            code=ErrorCode(code),
+            kind=None if kind is None else Kind(kind),
+            account=account,
+            remaining=remaining,
+            start=start,
+            until=until,
+            message=message,
+        )
+        self.rules.append(rule)
+        return rule
+
+    def _take(self, stage: Stage, ctx: GenerationContext) -> FaultRule | None:
+        for rule in self.rules:
+            if rule.stage == stage and rule.matches(ctx):
+                if rule.remaining is not None:
+                    rule.remaining -= 1
+                    if rule.remaining == 0:
+                        self.rules.remove(rule)
+                return rule
+        return None
+
+    def request_error(self, ctx: GenerationContext) -> ApiError | None:
+        """The first matching request-stage rule's error."""
+        rule = self._take("request", ctx)
+        return None if rule is None else error_for(rule.code, rule.describe(ctx.kind))
+
+    def job_failure(self, ctx: GenerationContext) -> tuple[str, str] | None:
+        """The first matching job-stage rule's failure."""
+        rule = self._take("job", ctx)
+        return None if rule is None else (str(rule.code), rule.describe(ctx.kind))

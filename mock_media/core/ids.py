@@ -1,0 +1,24 @@
+"""Ids from the backend's one seeded RNG: the same seed gives the same ids, run after run."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable
+
+from .assumptions import BASE62, ID_LENGTH
+
+
+class IdFactory:
+    """Draws ``prefix`` + 12 base62 characters (decision 22), never repeating one it drew."""
+
+    def __init__(self, rng: random.Random) -> None:
+        self._rng = rng
+        self._issued: set[str] = set()
+
+    def new(self, prefix: str, taken: Callable[[str], bool] | None = None) -> str:
+        """A fresh id; ``taken`` lets the caller veto ids that exist elsewhere."""
+        while True:
+            value = prefix + "".join(self._rng.choices(BASE62, k=ID_LENGTH))
+            if value not in self._issued and not (taken and taken(value)):
+                self._issued.add(value)
+                return value

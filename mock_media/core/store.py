@@ -1,0 +1,145 @@
+"""Jobs and media, indexed so that no read walks every stored item.
+
+Media of one account are kept in an ordered index per listing (all, image, video) keyed by
+(job sequence, -output index): reading it backwards gives decision 18's order (newest job
+first, then by output index), and a cursor is just a key to continue below.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_left
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from .facts import JobStatus, Kind
+from .requests import GenerationRequest
+
+
+@dataclass(frozen=True, slots=True)
+class Media:
+    """One stored output file; its bytes are derived from ``content_seed`` on demand."""
+
+    media_id: str
+    job_id: str
+    job_seq: int
+    account: str
+    kind: Kind
+    index: int
+    path: str  # "/generated/{job_id}_{index}.webp" or "/generated/{job_id}.mp4"
+    width: int
+    height: int
+    format: str
+    size_bytes: int
+    content_seed: int
+    created_at: float
+    duration_seconds: float | None = None
+    fps: int | None = None
+
+    @property
+    def sort_key(self) -> tuple[int, int]:
+        """Position in the account's listing (see the module docstring)."""
+        return (self.job_seq, -self.index)
+
+
+@dataclass(slots=True, eq=False)
+class Job:
+    """A generation job; videos move processing -> completed | failed on the fake's clock."""
+
+    job_id: str
+    seq: int
+    account: str
+    request: GenerationRequest
+    cost: Decimal
+    created_at: float
+    status: JobStatus
+    due_at: float
+    completed_at: float | None = None
+    estimated_seconds: int | None = None
+    media_ids: list[str] = field(default_factory=list)
+    error: tuple[str, str] | None = None  # (code, message) of a failed job
+    outcome_failure: tuple[str, str] | None = None  # decided at submission, applied when due
+    planned: list[tuple[str, int]] = field(default_factory=list)  # (media_id, content_seed)
+
+    @property
+    def kind(self) -> Kind:
+        """Image or video."""
+        return self.request.kind
+
+
+class _Index:
+    __slots__ = ("items", "keys")
+
+    def __init__(self) -> None:
+        self.keys: list[tuple[int, int]] = []
+        self.items: list[Media] = []
+
+    def add(self, media: Media) -> None:
+        key = media.sort_key
+        if not self.keys or key > self.keys[-1]:  # the usual case: appended in order
+            self.keys.append(key)
+            self.items.append(media)
+        else:
+            pos = bisect_left(self.keys, key)
+            self.keys.insert(pos, key)
+            self.items.insert(pos, media)
+
+    def remove(self, media: Media) -> None:
+        pos = bisect_left(self.keys, media.sort_key)
+        if pos < len(self.keys) and self.items[pos].media_id == media.media_id:
+            del self.keys[pos]
+            del self.items[pos]
+
+    def below(self, key: tuple[int, int] | None) -> Iterator[Media]:
+        """Items in listing order, starting after ``key`` (or from the newest)."""
+        pos = len(self.keys) if key is None else bisect_left(self.keys, key)
+        for i in range(pos - 1, -1, -1):
+            yield self.items[i]
+
+
+class Store:
+    """All jobs and media of the fake, partitioned by account where it matters."""
+
+    def __init__(self) -> None:
+        self.jobs: dict[str, Job] = {}
+        self.media: dict[str, Media] = {}
+        self.files: dict[str, str] = {}  # url path -> media_id
+        self._indexes: dict[tuple[str, Kind | None], _Index] = {}
+
+    def add_job(self, job: Job) -> None:
+        """Remember a job (its media come later, through ``add_media``)."""
+        self.jobs[job.job_id] = job
+
+    def add_media(self, media: Media) -> None:
+        """Store a finished output and list it."""
+        self.media[media.media_id] = media
+        self.files[media.path] = media.media_id
+        self.jobs[media.job_id].media_ids.append(media.media_id)
+        for kind in (None, media.kind):
+            self._indexes.setdefault((media.account, kind), _Index()).add(media)
+
+    def delete_media(self, media: Media) -> None:
+        """Forget an output everywhere: listing, file URL and its job's outputs."""
+        del self.media[media.media_id]
+        self.files.pop(media.path, None)
+        self.jobs[media.job_id].media_ids.remove(media.media_id)
+        for kind in (None, media.kind):
+            self._indexes[(media.account, kind)].remove(media)
+
+    def page(
+        self, account: str, kind: Kind | None, after: tuple[int, int] | None, limit: int
+    ) -> tuple[list[Media], bool]:
+        """Up to ``limit`` media below ``after``, and whether more follow."""
+        index = self._indexes.get((account, kind))
+        if index is None:
+            return [], False
+        items: list[Media] = []
+        for media in index.below(after):
+            if len(items) == limit:
+                return items, True
+            items.append(media)
+        return items, False
+
+    def live_media(self, job: Job) -> list[Media]:
+        """A job's outputs that have not been deleted, in index order."""
+        return [self.media[m] for m in job.media_ids]

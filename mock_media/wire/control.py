@@ -1,0 +1,255 @@
+"""The admin API under ``/_mock`` (moto-api style): health, reset, clock, accounts, journal,
+faults. Tests and CI clients drive the standalone server through it; Python callers use the
+backend directly. It answers with the same error envelope as the public API.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import Any
+
+from ..core.accounts import Account
+from ..core.assumptions import CUSTOM_LIMIT_FIELDS
+from ..core.backend import MediaBackend
+from ..core.clock import SystemClock, iso8601
+from ..core.errors import ApiError, InvalidParameter, MethodNotAllowed, NotFound
+from ..core.facts import ErrorCode, Kind
+from ..core.faults import FaultRule
+from ..core.validation import parse_json_object
+from . import render
+from .messages import WireRequest, WireResponse, json_response
+from .routes import ADMIN_PREFIX
+
+MAX_ADVANCE_SECONDS = 10 * 365 * 86400  # keeps timestamps inside what ISO-8601 can show
+INJECTABLE_CODES = (ErrorCode.GENERATION_FAILED, ErrorCode.MODEL_UNAVAILABLE)
+Action = Callable[[WireRequest, dict[str, str]], Any]
+
+
+class Control:
+    """The ``/_mock`` handler for one backend."""
+
+    def __init__(self, backend: MediaBackend) -> None:
+        self.backend = backend
+        self._routes: list[tuple[re.Pattern[str], dict[str, Action]]] = [
+            (re.compile("/health"), {"GET": self.health}),
+            (re.compile("/reset"), {"POST": self.reset}),
+            (re.compile("/clock"), {"GET": self.clock}),
+            (re.compile("/clock/advance"), {"POST": self.advance}),
+            (re.compile("/accounts"), {"GET": self.accounts, "POST": self.register}),
+            (re.compile("/accounts/(?P<key>[^/]+)"), {"GET": self.account}),
+            (re.compile("/journal"), {"GET": self.journal}),
+            (
+                re.compile("/faults"),
+                {"GET": self.faults, "POST": self.add_fault, "DELETE": self.clear_faults},
+            ),
+        ]
+
+    def __call__(self, request: WireRequest) -> WireResponse:
+        """Answer one admin request."""
+        sub = request.path[len(ADMIN_PREFIX) :]
+        try:
+            for pattern, methods in self._routes:
+                found = pattern.fullmatch(sub)
+                if found:
+                    action = methods.get(request.method)
+                    if action is None:
+                        raise MethodNotAllowed(
+                            f"Method {request.method} is not allowed on {request.path}; "
+                            f"allowed: {', '.join(methods)}"
+                        )
+                    return json_response(200, action(request, found.groupdict()))
+            raise NotFound(f"No admin route {request.path}")
+        except ApiError as exc:
+            return render.error(exc)
+
+    # --- actions ----------------------------------------------------------------------------
+    def health(self, request: WireRequest, _: dict[str, str]) -> dict[str, Any]:
+        """Liveness, and the settings a CI log wants to show."""
+        config = self.backend.config
+        return {"status": "ok", "seed": config.seed, "clock": self._clock_view()}
+
+    def reset(self, request: WireRequest, _: dict[str, str]) -> dict[str, Any]:
+        """A fresh start with the same seed, or with ``{"seed": N}``."""
+        data = _optional_body(request)
+        seed = _get(data, "seed", int)
+        self.backend.reset(seed=seed)
+        return {"status": "reset", "seed": self.backend.config.seed}
+
+    def clock(self, request: WireRequest, _: dict[str, str]) -> dict[str, Any]:
+        """The fake's time."""
+        return self._clock_view()
+
+    def advance(self, request: WireRequest, _: dict[str, str]) -> dict[str, Any]:
+        """``{"seconds": N}``: skip time forward (on a real clock too, as an offset)."""
+        data = parse_json_object(request.body)
+        seconds = _get(data, "seconds", float, required=True)
+        if not 0 <= seconds <= MAX_ADVANCE_SECONDS:
+            raise InvalidParameter(
+                "seconds", f"seconds must be between 0 and {MAX_ADVANCE_SECONDS}; got {seconds}"
+            )
+        self.backend.advance(seconds)
+        return self._clock_view()
+
+    def accounts(self, request: WireRequest, _: dict[str, str]) -> dict[str, Any]:
+        """Every account, in the order they were opened."""
+        views = [_account_view(a) for a in self.backend.accounts.values()]
+        return {"accounts": views, "count": len(views)}
+
+    def register(self, request: WireRequest, _: dict[str, str]) -> dict[str, Any]:
+        """``{"api_key", "plan", "balance_usd"}`` plus Enterprise's custom limits."""
+        data = parse_json_object(request.body)
+        custom = {name: data.get(name) for name in CUSTOM_LIMIT_FIELDS}
+        account = self.backend.register_account(
+            _get(data, "api_key", str, required=True),
+            _get(data, "plan", str),
+            data.get("balance_usd"),
+            **custom,
+        )
+        return _account_view(account)
+
+    def account(self, request: WireRequest, params: dict[str, str]) -> dict[str, Any]:
+        """One account's plan, limits, balance and spend."""
+        self.backend.settle()
+        return _account_view(self.backend.account(params["key"]))
+
+    def journal(self, request: WireRequest, _: dict[str, str]) -> dict[str, Any]:
+        """Journal entries, filtered by ``account``, ``method``, ``path``, ``status``,
+        ``error_code`` and ``since`` (a sequence number)."""
+        query = request.query_params()
+        entries = self.backend.journal.query(
+            account=query.get("account"),
+            method=query.get("method"),
+            path=query.get("path"),
+            status=_query_int(query, "status"),
+            error_code=query.get("error_code"),
+            since_seq=_query_int(query, "since") or 0,
+        )
+        journal = self.backend.journal
+        return {
+            "entries": [e.to_dict() for e in entries],
+            "count": len(entries),
+            "total": journal.total,
+            "dropped": journal.dropped,
+        }
+
+    def faults(self, request: WireRequest, _: dict[str, str]) -> dict[str, Any]:
+        """The injected faults still armed."""
+        return {"faults": [_fault_view(r) for r in self.backend.faults.rules]}
+
+    def add_fault(self, request: WireRequest, _: dict[str, str]) -> dict[str, Any]:
+        """Inject a fault.
+
+        ``{"stage": "request"}`` (default) answers generation requests with ``code``
+        (``generation_failed`` by default, or ``model_unavailable``), the next ``times`` of
+        them, or all of them for ``seconds``; ``{"stage": "job"}`` makes the next ``times``
+        videos end ``failed``. ``kind`` and ``account`` narrow it.
+        """
+        data = parse_json_object(request.body)
+        faults = self.backend.faults
+        stage = _get(data, "stage", str) or "request"
+        kind = _get(data, "kind", str)
+        if kind is not None and kind not in tuple(Kind):
+            raise InvalidParameter("kind", f'kind must be "image" or "video"; got {kind!r}')
+        code = _get(data, "code", str)
+        if code is not None and code not in INJECTABLE_CODES:
+            allowed = ", ".join(INJECTABLE_CODES)
+            raise InvalidParameter("code", f"code must be one of {allowed}; got {code!r}")
+        times = _get(data, "times", int)
+        if times is not None and times < 1:
+            raise InvalidParameter("times", f"times must be at least 1; got {times}")
+        seconds = _get(data, "seconds", float)
+        account = _get(data, "account", str)
+        message = _get(data, "message", str)
+        if stage == "job":
+            rule = faults.fail_next_video_jobs(
+                times=times or 1,
+                code=code or ErrorCode.GENERATION_FAILED,
+                account=account,
+                message=message,
+            )
+        elif stage != "request":
+            raise InvalidParameter("stage", f'stage must be "request" or "job"; got {stage!r}')
+        elif seconds is not None:
+            rule = faults.model_down(kind, seconds=seconds, account=account)
+            rule.code = ErrorCode(code or ErrorCode.MODEL_UNAVAILABLE)
+            rule.message = message
+        else:
+            rule = faults.fail_next(
+                kind,
+                times=times or 1,
+                code=code or ErrorCode.GENERATION_FAILED,
+                account=account,
+                message=message,
+            )
+        return _fault_view(rule)
+
+    def clear_faults(self, request: WireRequest, _: dict[str, str]) -> dict[str, Any]:
+        """Disarm every injected fault."""
+        self.backend.faults.clear()
+        return {"faults": []}
+
+    def _clock_view(self) -> dict[str, Any]:
+        clock = self.backend.clock
+        now = clock.now()
+        real = isinstance(clock, SystemClock)
+        return {
+            "epoch": now,
+            "iso": iso8601(now),
+            "mode": "real" if real else "virtual",
+            "speed": clock.speed if isinstance(clock, SystemClock) else None,
+        }
+
+
+def _account_view(account: Account) -> dict[str, Any]:
+    limits = account.limits
+    return {
+        "api_key": account.api_key,
+        "plan": account.plan,
+        "image_rpm": limits.image_rpm,
+        "video_rpm": limits.video_rpm,
+        "concurrent_jobs": limits.concurrent_jobs,
+        "balance_usd": str(account.balance),
+        "spent_usd": str(account.spent),
+        "refunded_usd": str(account.refunded),
+        "processing_jobs": account.processing,
+    }
+
+
+def _fault_view(rule: FaultRule) -> dict[str, Any]:
+    return {
+        "stage": rule.stage,
+        "code": str(rule.code),
+        "kind": None if rule.kind is None else str(rule.kind),
+        "account": rule.account,
+        "remaining": rule.remaining,
+        "start": rule.start,
+        "until": rule.until,
+        "message": rule.message,
+    }
+
+
+def _optional_body(request: WireRequest) -> dict[str, Any]:
+    return parse_json_object(request.body) if request.body.strip() else {}
+
+
+def _get(data: dict[str, Any], name: str, kind: type, *, required: bool = False) -> Any:
+    value = data.get(name)
+    if value is None:
+        if required:
+            raise InvalidParameter(name, f"{name} is required")
+        return None
+    ok = isinstance(value, int | float) if kind is float else isinstance(value, kind)
+    if isinstance(value, bool) or not ok:
+        expected = {str: "a string", int: "an integer", float: "a number"}[kind]
+        raise InvalidParameter(name, f"{name} must be {expected}; got {value!r}")
+    return value
+
+
+def _query_int(query: dict[str, str], name: str) -> int | None:
+    raw = query.get(name)
+    if raw is None:
+        return None
+    if not raw.isascii() or not raw.isdigit():
+        raise InvalidParameter(name, f"{name} must be an integer; got {raw[:40]!r}")
+    return int(raw)

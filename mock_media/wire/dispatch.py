@@ -1,0 +1,175 @@
+"""dispatch: one sync handler, WireRequest -> WireResponse, that every door calls.
+
+It parses credentials and routes, asks the backend, renders the answer, adds the
+rate-limit headers and writes the journal. It holds a lock, so threaded doors (uvicorn's
+thread pool, respx under a threaded test) see one request at a time, as a real server's
+database would serialise them.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+
+from ..core.accounts import Account
+from ..core.assumptions import MAX_BODY_BYTES
+from ..core.backend import MediaBackend
+from ..core.content import iter_bytes
+from ..core.errors import ApiError, MethodNotAllowed, NotFound, PayloadTooLarge, Unauthorized
+from ..core.facts import CONTENT_TYPE, Kind
+from . import render
+from .messages import WireRequest, WireResponse, json_response
+from .routes import ADMIN_PREFIX, Match, Operation, resolve
+
+Handler = Callable[[WireRequest], WireResponse]
+
+
+def credentials(request: WireRequest) -> tuple[str | None, str | None]:
+    """(Bearer token, X-API-Key) as sent; blanks count as absent."""
+    bearer = None
+    authorization = request.headers.get("authorization", "")
+    scheme, _, token = authorization.strip().partition(" ")
+    if scheme.lower() == "bearer" and token.strip():
+        bearer = token.strip()
+    api_key = request.headers.get("x-api-key", "").strip() or None
+    return bearer, api_key
+
+
+class Dispatcher:
+    """The public API (and, when given, the admin API) of one backend over wire messages.
+
+    Args:
+        backend: the state and behaviour to serve.
+        admin: the control-plane handler for ``/_mock/...``; None turns the admin API off.
+    """
+
+    def __init__(self, backend: MediaBackend, admin: Handler | None = None) -> None:
+        self.backend = backend
+        self.admin = admin
+        self.lock = threading.RLock()
+
+    def __call__(self, request: WireRequest) -> WireResponse:
+        """Answer one request."""
+        if self.admin is not None and (
+            request.path == ADMIN_PREFIX or request.path.startswith(ADMIN_PREFIX + "/")
+        ):
+            with self.lock:
+                return self.admin(request)
+        with self.lock:
+            return self._api(request)
+
+    def _api(self, request: WireRequest) -> WireResponse:
+        backend = self.backend
+        at = backend.now()
+        match = resolve(request.method, request.path)
+        if match is not None and match.operation is Operation.GET_FILE:
+            return self._file(request, match, at)
+        account: Account | None = None
+        cost = job_id = None
+        ignored: tuple[str, ...] = ()
+        error: ApiError | None = None
+        try:
+            # Decision 14/15: 404 and 405 before anything; 413 before credentials; the
+            # credentials are still read, because they decide the rate-limit headers.
+            early = _early_error(request, match)
+            account = backend.authenticate(*credentials(request))
+            if early is not None:
+                raise early
+            if account is None:
+                raise _unauthorized(request)
+            assert match is not None and match.operation is not None
+            response, cost, job_id, ignored = self._operate(match, account, request)
+        except ApiError as exc:
+            response = render.error(exc)
+            if isinstance(exc, MethodNotAllowed) and match is not None:
+                response.headers["Allow"] = ", ".join(match.allowed)
+            error = exc
+        if account is not None:
+            kind = Kind.VIDEO if match and match.operation is Operation.GENERATE_VIDEO else Kind.IMAGE
+            response.headers.update(render.rate_headers(backend.rate_state(account, kind)))
+        backend.journal.record(
+            time=at,
+            method=request.method,
+            path=request.path,
+            query=request.query,
+            account=None if account is None else account.api_key,
+            status=response.status,
+            error_code=None if error is None else str(error.code),
+            cost_usd=cost,
+            job_id=job_id,
+            ignored_fields=ignored,
+            retry_after=None if error is None else error.retry_after,
+        )
+        return response
+
+    def _operate(
+        self, match: Match, account: Account, request: WireRequest
+    ) -> tuple[WireResponse, object, str | None, tuple[str, ...]]:
+        backend = self.backend
+        base = backend.config.media_base
+        operation = match.operation
+        if operation is Operation.GENERATE_IMAGE or operation is Operation.GENERATE_VIDEO:
+            kind = Kind.IMAGE if operation is Operation.GENERATE_IMAGE else Kind.VIDEO
+            accepted = backend.generate(account, kind, request.body)
+            job = accepted.job
+            body = render.job(job, backend.job_media(job), base)
+            return json_response(200, body), job.cost, job.job_id, accepted.ignored_fields
+        assert match.param is not None or operation is Operation.LIST_MEDIA
+        if operation is Operation.GET_JOB:
+            job = backend.get_job(account, match.param or "")
+            body = render.job(job, backend.job_media(job), base)
+            return json_response(200, body), None, job.job_id, ()
+        if operation is Operation.LIST_MEDIA:
+            page = backend.list_media(account, request.query_params())
+            return json_response(200, render.page(page, base)), None, None, ()
+        media = backend.delete_media(account, match.param or "")
+        body = {"status": "deleted", "media_id": media.media_id}
+        return json_response(200, body), None, media.job_id, ()
+
+    def _file(self, request: WireRequest, match: Match, at: float) -> WireResponse:
+        """The CDN side: ``/generated/...`` needs no key and carries no rate-limit headers."""
+        try:
+            media = self.backend.media_file(request.path)
+        except ApiError as exc:
+            response = render.error(exc)
+        else:
+            response = WireResponse(
+                200,
+                {
+                    "Content-Type": CONTENT_TYPE[media.format],
+                    "Content-Length": str(media.size_bytes),
+                    "Cache-Control": "public, max-age=31536000, immutable",
+                },
+            )
+            if request.method != "HEAD":
+                response.chunks = iter_bytes(media.format, media.size_bytes, media.content_seed)
+        self.backend.journal.record(
+            time=at,
+            method=request.method,
+            path=request.path,
+            query=request.query,
+            account=None,
+            status=response.status,
+            error_code=None if response.status == 200 else "not_found",
+        )
+        return response
+
+
+def _early_error(request: WireRequest, match: Match | None) -> ApiError | None:
+    if match is None:
+        return NotFound(f"No route for {request.method} {request.path}")
+    if match.operation is None:
+        allowed = ", ".join(match.allowed)
+        return MethodNotAllowed(
+            f"Method {request.method} is not allowed on {request.path}; allowed: {allowed}"
+        )
+    if len(request.body) > MAX_BODY_BYTES:
+        return PayloadTooLarge(f"Request body is larger than {MAX_BODY_BYTES} bytes")
+    return None
+
+
+def _unauthorized(request: WireRequest) -> Unauthorized:
+    bearer, api_key = credentials(request)
+    if bearer is None and api_key is None:
+        return Unauthorized("Missing API key: send it as X-API-Key or as Authorization: Bearer <token>")
+    return Unauthorized("Invalid API key")

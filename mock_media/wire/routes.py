@@ -1,0 +1,58 @@
+"""The route table as data: (path pattern) -> {method: operation}, like moto's urls.py."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from enum import StrEnum
+
+from ..core.facts import API_PREFIX, GENERATED_DIR, IMAGE_PATH, VIDEO_PATH
+
+ADMIN_PREFIX = "/_mock"
+
+
+class Operation(StrEnum):
+    """Everything the public surface can do."""
+
+    GENERATE_IMAGE = "generate_image"
+    GENERATE_VIDEO = "generate_video"
+    GET_JOB = "get_job"
+    LIST_MEDIA = "list_media"
+    DELETE_MEDIA = "delete_media"
+    GET_FILE = "get_file"
+
+
+# Order matters only where patterns overlap: /image and /video before /{job_id}, so that
+# GET /media/image is 405 (decision 19), not a lookup of a job called "image".
+ROUTES: tuple[tuple[re.Pattern[str], dict[str, Operation]], ...] = (
+    (re.compile(re.escape(IMAGE_PATH)), {"POST": Operation.GENERATE_IMAGE}),
+    (re.compile(re.escape(VIDEO_PATH)), {"POST": Operation.GENERATE_VIDEO}),
+    (re.compile(re.escape(API_PREFIX)), {"GET": Operation.LIST_MEDIA}),
+    (
+        re.compile(re.escape(API_PREFIX) + r"/(?P<id>[^/]+)"),
+        {"GET": Operation.GET_JOB, "DELETE": Operation.DELETE_MEDIA},
+    ),
+    (
+        re.compile(re.escape(GENERATED_DIR) + r"/(?P<file>[^/]+)"),
+        {"GET": Operation.GET_FILE, "HEAD": Operation.GET_FILE},
+    ),
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Match:
+    """A resolved path: the operation for the method (None: 405), and the path's id."""
+
+    operation: Operation | None
+    allowed: tuple[str, ...]
+    param: str | None
+
+
+def resolve(method: str, path: str) -> Match | None:
+    """The route for a request, or None for an unknown path (404)."""
+    for pattern, methods in ROUTES:
+        found = pattern.fullmatch(path)
+        if found:
+            param = found.groupdict().get("id") or found.groupdict().get("file")
+            return Match(methods.get(method), tuple(methods), param)
+    return None
