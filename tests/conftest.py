@@ -17,9 +17,7 @@ from .doors import Api, Switch, asgi_transport, http_transport, wire_transport
 pytest_plugins = ["pytester"]
 
 settings.register_profile("dev", max_examples=60, deadline=None)
-settings.register_profile(
-    "ci", max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow]
-)
+settings.register_profile("ci", max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 settings.load_profile("ci" if os.environ.get("CI") else "dev")
 
 DOORS = ("wire", "asgi", "live")

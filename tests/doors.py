@@ -14,7 +14,7 @@ from starlette.testclient import TestClient
 
 from mock_media import MediaBackend, WireRequest
 from mock_media.adapters.asgi import create_app
-from mock_media.core.facts import IMAGE_PATH, VIDEO_PATH, API_PREFIX
+from mock_media.core.facts import API_PREFIX, IMAGE_PATH, VIDEO_PATH
 from mock_media.wire import Handler, WireResponse
 
 DEFAULT_KEY = "test-key"
@@ -38,9 +38,7 @@ class Reply:
 
 
 class Transport(Protocol):
-    def __call__(
-        self, method: str, path: str, query: str, headers: dict[str, str], body: bytes
-    ) -> Reply: ...
+    def __call__(self, method: str, path: str, query: str, headers: dict[str, str], body: bytes) -> Reply: ...
 
 
 class Switch:
@@ -123,11 +121,15 @@ class Api:
 
     def image(self, body: Any = None, **kwargs: Any) -> Reply:
         """POST /image (the body defaults to a minimal valid one)."""
-        return self.request("POST", IMAGE_PATH, json=body if body is not None else {"prompt": "a cat"}, **kwargs)
+        return self.request(
+            "POST", IMAGE_PATH, json=body if body is not None else {"prompt": "a cat"}, **kwargs
+        )
 
     def video(self, body: Any = None, **kwargs: Any) -> Reply:
         """POST /video (the body defaults to a minimal valid one)."""
-        return self.request("POST", VIDEO_PATH, json=body if body is not None else {"prompt": "a crab"}, **kwargs)
+        return self.request(
+            "POST", VIDEO_PATH, json=body if body is not None else {"prompt": "a crab"}, **kwargs
+        )
 
     def job(self, job_id: str, **kwargs: Any) -> Reply:
         """GET /media/{job_id}."""

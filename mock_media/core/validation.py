@@ -49,15 +49,32 @@ def parse_json_object(body: bytes) -> dict[str, Any]:
     if not body.strip():
         raise InvalidParameter("body", "Request body is empty; expected a JSON object")
     try:
-        data = json.loads(body.decode("utf-8"), parse_constant=_reject_constant)
+        text = body.decode("utf-8")
+        data = json.loads(text, parse_constant=_reject_constant)
     except UnicodeDecodeError:
         raise InvalidParameter("body", "Request body is not valid UTF-8") from None
     except (json.JSONDecodeError, RecursionError) as exc:
         detail = exc.msg if isinstance(exc, json.JSONDecodeError) else "nested too deeply"
         raise InvalidParameter("body", f"Request body is not valid JSON: {detail}") from None
+    except ValueError:
+        # An integer longer than int()'s digit limit (sys.get_int_max_str_digits): no
+        # parameter takes one, and letting the ValueError through would crash the request.
+        raise InvalidParameter("body", "Request body is not valid JSON: a number is too long") from None
+    if ("\\ud" in text or "\\uD" in text) and _has_lone_surrogate(data):
+        # "\ud800" decodes to a string UTF-8 cannot encode: echoing it (the prompt) or
+        # journaling it (an unknown field's name) would crash after the charge.
+        raise InvalidParameter("body", "Request body is not valid JSON: unpaired surrogate in a string")
     if not isinstance(data, dict):
         raise InvalidParameter("body", "Request body must be a JSON object")
     return data
+
+
+def _has_lone_surrogate(data: Any) -> bool:
+    try:
+        json.dumps(data, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
 
 
 def _reject_constant(name: str) -> Any:

@@ -1,0 +1,240 @@
+"""Pricing: the doc's price tables, cost_usd on the wire, the balance, and 402.
+
+Decision 8: prices are exact decimals, charged in full when a request is accepted; a request
+the balance cannot cover is 402 ``insufficient_balance`` and charges nothing.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+import pytest
+
+from mock_media import Kind, MediaBackend, MockConfig
+
+from ..doors import DEFAULT_KEY, Api
+from . import ERROR_KEYS, Snapshot, exact, wire_api
+
+# "| Variations | Price |": 1 image $0.04, 2 images $0.08, 4 images $0.16 (standard quality).
+DOC_VARIATIONS = [(1, "0.04"), (2, "0.08"), (4, "0.16")]
+# "| Quality | Price per Image |" ($0.04 / $0.08) times n, for every n the doc allows.
+IMAGE_PRICES = [
+    ("standard", 1, "0.04"),
+    ("standard", 2, "0.08"),
+    ("standard", 3, "0.12"),
+    ("standard", 4, "0.16"),
+    ("hd", 1, "0.08"),
+    ("hd", 2, "0.16"),
+    ("hd", 3, "0.24"),
+    ("hd", 4, "0.32"),
+]
+# "| Duration | Standard Price | HD Price |", row for row, plus the ends of the 1-30 s range.
+VIDEO_PRICES = [
+    (1, "standard", "0.80"),
+    (1, "hd", "1.60"),
+    (5, "standard", "4.00"),
+    (5, "hd", "8.00"),
+    (10, "standard", "8.00"),
+    (10, "hd", "16.00"),
+    (30, "standard", "24.00"),
+    (30, "hd", "48.00"),
+]
+
+
+@pytest.fixture
+def wire(backend: MediaBackend) -> Api:
+    return wire_api(backend)
+
+
+def balance(api: Api, key: str = DEFAULT_KEY) -> Decimal:
+    value = api.backend.accounts[key].balance
+    assert isinstance(value, Decimal)
+    return value
+
+
+def open_account(api: Api, balance_usd: str, plan: str = "pro", **limits: Any) -> None:
+    api.backend.register_account(DEFAULT_KEY, plan, balance_usd, **limits)
+
+
+@pytest.mark.parametrize(("n", "price"), DOC_VARIATIONS)
+def test_image__variations_cost_the_doc_price(api: Api, n: int, price: str) -> None:
+    open_account(api, "10.00")
+
+    r = api.image({"prompt": "a cat", "n": n})
+
+    assert r.status == 200, r.body
+    assert exact(r)["cost_usd"] == Decimal(price)
+    assert balance(api) == Decimal("10.00") - Decimal(price)
+
+
+@pytest.mark.parametrize(("quality", "n", "price"), IMAGE_PRICES)
+def test_image__price_is_per_image_price_times_n(wire: Api, quality: str, n: int, price: str) -> None:
+    open_account(wire, "1.00")
+
+    r = wire.image({"prompt": "a cat", "quality": quality, "n": n})
+
+    assert r.status == 200, r.body
+    assert exact(r)["cost_usd"] == Decimal(price)
+    assert balance(wire) == Decimal("1.00") - Decimal(price)
+    assert wire.backend.accounts[DEFAULT_KEY].spent == Decimal(price)
+    [entry] = wire.backend.journal.query(path="/v1/hosting/media/image")
+    assert entry.cost_usd == Decimal(price)
+
+
+@pytest.mark.parametrize(("duration", "quality", "price"), VIDEO_PRICES)
+def test_video__price_follows_the_doc_table(wire: Api, duration: int, quality: str, price: str) -> None:
+    open_account(wire, "100.00")
+
+    r = wire.video({"prompt": "a crab", "duration_seconds": duration, "quality": quality})
+
+    assert r.status == 200, r.body
+    assert exact(r)["cost_usd"] == Decimal(price)
+    assert balance(wire) == Decimal("100.00") - Decimal(price)  # charged on acceptance
+
+
+@pytest.mark.parametrize(("duration", "quality", "price"), [(5, "standard", "4.00"), (30, "hd", "48.00")])
+def test_video__price_through_every_door_and_unchanged_on_completion(
+    api: Api, duration: int, quality: str, price: str
+) -> None:
+    open_account(api, "100.00")
+    job_id = api.video({"prompt": "a crab", "duration_seconds": duration, "quality": quality}).json()[
+        "job_id"
+    ]
+
+    api.advance(3600)
+    r = api.job(job_id)
+
+    assert r.json()["status"] == "completed"
+    assert exact(r)["cost_usd"] == Decimal(price)
+    assert balance(api) == Decimal("100.00") - Decimal(price)
+
+
+@pytest.mark.parametrize("fps", [24, 30])
+@pytest.mark.parametrize("aspect_ratio", ["16:9", "9:16", "1:1"])
+def test_video__price_does_not_depend_on_fps_or_aspect_ratio(wire: Api, fps: int, aspect_ratio: str) -> None:
+    r = wire.video({"prompt": "a crab", "fps": fps, "aspect_ratio": aspect_ratio})
+
+    assert exact(r)["cost_usd"] == Decimal("4.00")
+
+
+@pytest.mark.parametrize(
+    ("body", "price"),
+    [
+        ({"aspect_ratio": "16:9"}, "0.04"),
+        ({"style": "anime", "negative_prompt": "dogs", "seed": 3}, "0.04"),
+        ({"aspect_ratio": "9:16", "quality": "hd"}, "0.08"),
+    ],
+)
+def test_image__price_does_not_depend_on_other_parameters(
+    wire: Api, body: dict[str, Any], price: str
+) -> None:
+    r = wire.image({"prompt": "a cat", **body})
+
+    assert exact(r)["cost_usd"] == Decimal(price)
+
+
+def test_money__cost_usd_is_a_json_number_with_the_cents(wire: Api) -> None:
+    r = wire.image({"prompt": "a cat", "quality": "hd", "n": 3})
+
+    assert b'"cost_usd":0.24' in r.body
+    assert isinstance(r.json()["cost_usd"], float)
+
+
+def test_money__ten_thousand_charges_do_not_drift() -> None:
+    backend = MediaBackend(MockConfig())
+    account = backend.register_account("bulk", "enterprise", "1000", image_rpm=20_000)
+    standard = b'{"prompt": "a cat"}'
+    hd = b'{"prompt": "a cat", "quality": "hd"}'
+
+    for i in range(10_000):
+        backend.generate(account, Kind.IMAGE, hd if i % 2 else standard)
+
+    # 5,000 x $0.04 + 5,000 x $0.08 = $600; a float running sum would be off in the 1e-10s.
+    assert account.balance == Decimal("400")
+    assert account.spent == Decimal("600")
+    assert isinstance(account.balance, Decimal)
+    assert str(account.balance) == "400.00"
+    assert sum((job.cost for job in backend.store.jobs.values()), Decimal(0)) == Decimal("600")
+
+
+# --- 402 insufficient_balance --------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("path", "body", "short", "enough"),
+    [
+        ("/v1/hosting/media/image", {"prompt": "a cat"}, "0.03", "0.04"),
+        ("/v1/hosting/media/image", {"prompt": "a cat", "quality": "hd", "n": 4}, "0.31", "0.32"),
+        ("/v1/hosting/media/video", {"prompt": "a crab"}, "3.99", "4.00"),
+        (
+            "/v1/hosting/media/video",
+            {"prompt": "a crab", "duration_seconds": 30, "quality": "hd"},
+            "47.99",
+            "48",
+        ),
+    ],
+)
+def test_generation__balance_just_short_is_402_and_exactly_enough_succeeds(
+    wire: Api, path: str, body: dict[str, Any], short: str, enough: str
+) -> None:
+    open_account(wire, short)
+    before = Snapshot.of(wire.backend)
+
+    refused = wire.request("POST", path, json=body)
+
+    assert refused.status == 402, refused.body
+    assert refused.error["code"] == "insufficient_balance"
+    assert Snapshot.of(wire.backend) == before
+    assert balance(wire) == Decimal(short)
+
+    open_account(wire, enough)
+    accepted = wire.request("POST", path, json=body)
+
+    assert accepted.status == 200, accepted.body
+    assert exact(accepted)["cost_usd"] == Decimal(enough)
+    assert balance(wire) == 0
+    assert len(wire.backend.store.jobs) == 1
+
+
+def test_image__insufficient_balance_body_is_exact(api: Api) -> None:
+    open_account(api, "0.03")
+
+    r = api.image({"prompt": "a cat"})
+
+    message = "Account balance $0.03 is too low for this request ($0.04)"
+    assert r.status == 402
+    assert r.json() == {
+        "error": {"code": "insufficient_balance", "message": message, "status": 402},
+        "detail": message,
+    }
+    assert list(r.error) == ERROR_KEYS  # no "param": that is only for invalid_parameter
+    assert r.headers["x-ratelimit-remaining"] == "29"  # decision 14: the slot is used
+    assert balance(api) == Decimal("0.03")
+    assert api.backend.store.jobs == {} and api.backend.store.media == {}
+    [entry] = api.backend.journal.query(path="/v1/hosting/media/image")
+    assert (entry.status, entry.error_code, entry.cost_usd, entry.job_id) == (
+        402,
+        "insufficient_balance",
+        None,
+        None,
+    )
+
+
+def test_image__balance_runs_down_to_exactly_zero_then_402(api: Api) -> None:
+    open_account(api, "0.12")
+
+    statuses = [api.image({"prompt": "a cat"}).status for _ in range(4)]
+
+    assert statuses == [200, 200, 200, 402]
+    assert balance(api) == 0
+    assert len(api.backend.store.jobs) == 3
+
+
+def test_generation__zero_balance_refuses_the_cheapest_requests(wire: Api) -> None:
+    open_account(wire, "0")
+
+    assert wire.image({"prompt": "a cat"}).status == 402
+    assert wire.video({"prompt": "a crab", "duration_seconds": 1}).status == 402
+    assert wire.backend.store.jobs == {}
+    assert wire.backend.accounts[DEFAULT_KEY].processing == 0

@@ -1,0 +1,232 @@
+"""POST /video: parameters, defaults, resolutions and the processing and completed shapes."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+import pytest
+
+from mock_media import MediaBackend
+from mock_media.core.requests import VideoRequest
+
+from ..doors import Api
+from . import (
+    DOC_FPS,
+    DOC_IMAGE_RESOLUTIONS,
+    DOC_QUALITIES,
+    DOC_VIDEO_ASPECT_RATIOS,
+    JOB_ID_VIDEO,
+    MEDIA_BASE,
+    MEDIA_ID,
+    START,
+    TIMESTAMP,
+    exact,
+    wire_api,
+)
+
+# The doc's "Generate video" request example.
+DOC_REQUEST = {
+    "prompt": "A crab walking on a sandy beach at sunset, waves rolling in, cinematic slow motion",
+    "duration_seconds": 5,
+    "aspect_ratio": "16:9",
+    "quality": "standard",
+}
+# The doc's processing example has job_id, status, created_at, estimated_completion_seconds,
+# prompt, duration_seconds; the fake adds model and cost_usd (charged on acceptance, decision 8).
+PROCESSING_KEYS = [
+    "job_id",
+    "status",
+    "created_at",
+    "model",
+    "estimated_completion_seconds",
+    "prompt",
+    "duration_seconds",
+    "cost_usd",
+]
+# The doc's completed example has job_id, status, completed_at, outputs, cost_usd; the fake
+# keeps created_at, model, prompt and duration_seconds from the other states.
+COMPLETED_KEYS = [
+    "job_id",
+    "status",
+    "created_at",
+    "completed_at",
+    "model",
+    "outputs",
+    "prompt",
+    "duration_seconds",
+    "cost_usd",
+]
+DOC_OUTPUT_KEYS = ["media_id", "url", "duration_seconds", "width", "height", "fps", "format", "size_bytes"]
+LONG_ENOUGH = 3600.0  # every video is due by then
+
+RESOLUTION_ROWS = [
+    (aspect, quality, DOC_IMAGE_RESOLUTIONS[aspect][quality])
+    for aspect in DOC_VIDEO_ASPECT_RATIOS
+    for quality in DOC_QUALITIES
+]
+
+
+@pytest.fixture
+def wire(backend: MediaBackend) -> Api:
+    return wire_api(backend)
+
+
+def video_request(api: Api, job_id: str) -> VideoRequest:
+    """The validated request the backend stored for a job (defaults applied)."""
+    request = api.backend.store.jobs[job_id].request
+    assert isinstance(request, VideoRequest)
+    return request
+
+
+def finished(api: Api, body: Any) -> dict[str, Any]:
+    """Let the video's time pass, then poll it; it must have completed."""
+    api.advance(LONG_ENOUGH)
+    r = api.job(body["job_id"])
+    assert r.status == 200, r.body
+    polled: dict[str, Any] = r.json()
+    assert polled["status"] == "completed", polled
+    return polled
+
+
+def test_video__doc_example_answers_processing_in_the_doc_shape(api: Api) -> None:
+    r = api.video(DOC_REQUEST)
+
+    assert r.status == 200, r.body
+    body = r.json()
+    assert list(body) == PROCESSING_KEYS
+    assert JOB_ID_VIDEO.fullmatch(body["job_id"])
+    assert body["status"] == "processing"
+    assert body["created_at"] == START
+    assert body["model"] == "veo-3"
+    assert body["estimated_completion_seconds"] == 120  # the doc's example, for a 5 s standard clip
+    assert body["prompt"] == DOC_REQUEST["prompt"]
+    assert type(body["duration_seconds"]) is int and body["duration_seconds"] == 5
+    assert exact(r)["cost_usd"] == Decimal("4.00")
+
+
+def test_video__doc_example_completes_in_the_doc_shape(api: Api) -> None:
+    submitted = api.video(DOC_REQUEST).json()
+    job_id = submitted["job_id"]
+
+    api.advance(119)
+    assert api.job(job_id).json()["status"] == "processing"
+    api.advance(1)
+    r = api.job(job_id)
+
+    assert r.status == 200, r.body
+    body = r.json()
+    assert list(body) == COMPLETED_KEYS
+    assert body["job_id"] == job_id
+    assert body["status"] == "completed"
+    assert body["created_at"] == START
+    assert body["completed_at"] == "2025-03-14T12:02:00Z"
+    assert TIMESTAMP.fullmatch(body["completed_at"])
+    assert body["model"] == "veo-3"
+    assert body["prompt"] == DOC_REQUEST["prompt"]
+    assert exact(r)["cost_usd"] == Decimal("4.00")
+    [out] = body["outputs"]
+    assert list(out) == DOC_OUTPUT_KEYS
+    assert MEDIA_ID.fullmatch(out["media_id"])
+    assert out["url"] == f"https://media.moltbotden.com/generated/{job_id}.mp4"
+    assert type(out["duration_seconds"]) is float and out["duration_seconds"] == 5.0
+    assert (out["width"], out["height"]) == (1920, 1080)
+    assert type(out["fps"]) is int and out["fps"] == 24
+    assert out["format"] == "mp4"
+    assert type(out["size_bytes"]) is int and out["size_bytes"] > 0
+
+
+def test_video__prompt_only_applies_every_default(api: Api) -> None:
+    r = api.video({"prompt": "a crab"})
+
+    assert r.status == 200, r.body
+    body = r.json()
+    assert body["duration_seconds"] == 5
+    assert exact(r)["cost_usd"] == Decimal("4.00")
+    assert video_request(api, body["job_id"]) == VideoRequest(
+        prompt="a crab", duration_seconds=5, aspect_ratio="16:9", quality="standard", fps=24, seed=None
+    )
+    [out] = finished(api, body)["outputs"]
+    assert (out["width"], out["height"], out["fps"], out["duration_seconds"]) == (1920, 1080, 24, 5.0)
+
+
+@pytest.mark.parametrize("field", ["duration_seconds", "aspect_ratio", "quality", "fps", "seed"])
+def test_video__null_optional_field_means_its_default(wire: Api, field: str) -> None:
+    r = wire.video({"prompt": "a crab", field: None})
+
+    assert r.status == 200, r.body
+    body = r.json()
+    assert body["duration_seconds"] == 5
+    assert exact(r)["cost_usd"] == Decimal("4.00")
+    assert video_request(wire, body["job_id"]) == VideoRequest(prompt="a crab")
+
+
+@pytest.mark.parametrize(("aspect_ratio", "quality", "size"), RESOLUTION_ROWS)
+def test_video__resolution_follows_the_image_table(
+    wire: Api, aspect_ratio: str, quality: str, size: tuple[int, int]
+) -> None:
+    body = wire.video({"prompt": "a crab", "aspect_ratio": aspect_ratio, "quality": quality}).json()
+
+    [out] = finished(wire, body)["outputs"]
+
+    assert (out["width"], out["height"]) == size
+
+
+def test_video__hd_vertical_resolution_through_every_door(api: Api) -> None:
+    body = api.video({"prompt": "a crab", "aspect_ratio": "9:16", "quality": "hd"}).json()
+
+    [out] = finished(api, body)["outputs"]
+
+    assert (out["width"], out["height"]) == (2160, 3840)
+
+
+@pytest.mark.parametrize("fps", DOC_FPS)
+def test_video__every_documented_fps_is_accepted(wire: Api, fps: int) -> None:
+    body = wire.video({"prompt": "a crab", "fps": fps}).json()
+
+    [out] = finished(wire, body)["outputs"]
+
+    assert out["fps"] == fps
+
+
+@pytest.mark.parametrize("duration", [1, 2, 5, 10, 29, 30])
+def test_video__duration_in_range_is_accepted_and_reported(wire: Api, duration: int) -> None:
+    r = wire.video({"prompt": "a crab", "duration_seconds": duration})
+
+    assert r.status == 200, r.body
+    body = r.json()
+    assert body["duration_seconds"] == duration
+    [out] = finished(wire, body)["outputs"]
+    assert type(out["duration_seconds"]) is float and out["duration_seconds"] == float(duration)
+
+
+@pytest.mark.parametrize("seed", [0, 42, 2**32 - 1])
+def test_video__seed_is_accepted(wire: Api, seed: int) -> None:
+    r = wire.video({"prompt": "a crab", "seed": seed})
+
+    assert r.status == 200, r.body
+    assert video_request(wire, r.json()["job_id"]).seed == seed
+
+
+def test_video__processing_has_no_outputs_and_completion_keeps_the_ids(wire: Api) -> None:
+    submitted = wire.video({"prompt": "a crab"}).json()
+
+    assert "outputs" not in submitted and "completed_at" not in submitted
+    polled = finished(wire, submitted)
+    assert polled["job_id"] == submitted["job_id"]
+    assert polled["created_at"] == submitted["created_at"]
+    assert polled["prompt"] == submitted["prompt"]
+    assert "estimated_completion_seconds" not in polled
+
+
+def test_video__output_file_is_an_mp4_of_size_bytes(api: Api) -> None:
+    body = api.video({"prompt": "a crab", "duration_seconds": 1, "aspect_ratio": "1:1"}).json()
+    out = finished(api, body)["outputs"][0]
+    assert out["url"].startswith(MEDIA_BASE + "/generated/")
+
+    r = api.request("GET", out["url"].removeprefix(MEDIA_BASE), key=None)
+
+    assert r.status == 200
+    assert r.headers["content-type"] == "video/mp4"
+    assert len(r.body) == out["size_bytes"] == int(r.headers["content-length"])
+    assert r.body[4:8] == b"ftyp"
