@@ -17,13 +17,14 @@ import hmac
 import math
 import random
 import struct
+import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
 from .accounts import Account, parse_usd, plan_limits
-from .assumptions import LIST_LIMIT_DEFAULT, LIST_LIMIT_MAX, LIST_LIMIT_MIN
+from .assumptions import CUSTOM_LIMIT_FIELDS, LIST_LIMIT_DEFAULT, LIST_LIMIT_MAX, LIST_LIMIT_MIN
 from .clock import Clock, ManualClock, SystemClock
 from .config import MockConfig
 from .content import seeded_content_seed, size_bytes
@@ -71,6 +72,9 @@ class MediaBackend:
     def __init__(self, config: MockConfig | None = None, *, clock: Clock | None = None) -> None:
         self.config = config or MockConfig()
         self._injected_clock = clock
+        # One lock for every door and for direct Python calls: a test thread moving the clock
+        # while a server thread answers sees one consistent state.
+        self.lock = threading.RLock()
         self._build()
 
     def _build(self) -> None:
@@ -92,13 +96,15 @@ class MediaBackend:
         self.moderation = Moderation(config.blocked_terms)
         self._pending: list[tuple[float, int, str]] = []
         self._job_seq = 0
+        self._finish_seq = 0  # jobs in the order they completed: the list's order (decision 18)
         self.generation_requests = 0
 
     def reset(self, *, seed: int | None = None) -> None:
         """Back to the state of a fresh start (decision 20); optionally with another seed."""
-        if seed is not None:
-            self.config = MockConfig(**{**_config_fields(self.config), "seed": seed})
-        self._build()
+        with self.lock:
+            if seed is not None:
+                self.config = MockConfig(**{**_config_fields(self.config), "seed": seed})
+            self._build()
 
     # --- time -------------------------------------------------------------------------------
     def now(self) -> float:
@@ -107,8 +113,9 @@ class MediaBackend:
 
     def advance(self, seconds: float) -> None:
         """Move the clock on and settle every video that became due."""
-        self.clock.advance(seconds)
-        self.settle()
+        with self.lock:
+            self.clock.advance(seconds)
+            self.settle()
 
     def settle(self) -> None:
         """Finish the videos whose processing time has passed, in the order they fell due."""
@@ -143,23 +150,36 @@ class MediaBackend:
         balance_usd: Decimal | float | int | str | None = None,
         **custom_limits: Any,
     ) -> Account:
-        """Create an account, or change an existing one's plan, limits and balance.
+        """Create an account, or change an existing one.
+
+        An update keeps whatever it leaves out (``None``): the plan, the balance, and an
+        Enterprise account's custom limits while it stays Enterprise.
 
         Raises:
-            InvalidParameter: a blank key, an unknown plan, a bad balance, or custom limits
-                on a plan other than Enterprise (decision 24).
+            InvalidParameter: a blank key or one with surrounding blanks (credentials are read
+                stripped, so it could never log in), an unknown plan, a bad balance, or custom
+                limits on a plan other than Enterprise (decision 24).
         """
         if not isinstance(api_key, str) or not api_key.strip():
             raise InvalidParameter("api_key", "api_key must be a non-empty string")
-        plan_name, limits = plan_limits(plan or self.config.default_plan, custom_limits)
-        balance = parse_usd(self.config.default_balance_usd if balance_usd is None else balance_usd)
-        account = self.accounts.get(api_key)
-        if account is None:
-            return self._open(api_key, plan_name, balance, limits)
-        account.plan, account.limits, account.balance = plan_name, limits, balance
-        account.buckets[Kind.IMAGE].limit = limits.image_rpm
-        account.buckets[Kind.VIDEO].limit = limits.video_rpm
-        return account
+        if api_key != api_key.strip():
+            raise InvalidParameter("api_key", "api_key must not start or end with whitespace")
+        with self.lock:
+            account = self.accounts.get(api_key)
+            if account is not None:
+                plan = account.plan if plan is None else plan
+                balance_usd = account.balance if balance_usd is None else balance_usd
+                if plan.lower() == account.plan == "enterprise":
+                    kept = {name: getattr(account.limits, name) for name in CUSTOM_LIMIT_FIELDS}
+                    custom_limits = kept | {k: v for k, v in custom_limits.items() if v is not None}
+            plan_name, limits = plan_limits(self.config.default_plan if plan is None else plan, custom_limits)
+            balance = parse_usd(self.config.default_balance_usd if balance_usd is None else balance_usd)
+            if account is None:
+                return self._open(api_key, plan_name, balance, limits)
+            account.plan, account.limits, account.balance = plan_name, limits, balance
+            account.buckets[Kind.IMAGE].limit = limits.image_rpm
+            account.buckets[Kind.VIDEO].limit = limits.video_rpm
+            return account
 
     def account(self, api_key: str) -> Account:
         """An existing account.
@@ -284,6 +304,7 @@ class MediaBackend:
     def _complete_image(self, job: Job, request: ImageRequest) -> None:
         job.status = JobStatus.COMPLETED
         job.completed_at = job.created_at
+        self._finish_seq += 1
         for index, (media_id, seed) in enumerate(self._outputs(request)):
             path = f"{GENERATED_DIR}/{job.job_id}_{index}.{FORMAT[Kind.IMAGE]}"
             self._store_media(job, request, index, media_id, seed, path)
@@ -310,6 +331,7 @@ class MediaBackend:
             account.refund(job.cost)
             return
         job.status = JobStatus.COMPLETED
+        self._finish_seq += 1
         media_id, seed = job.planned[0]
         path = f"{GENERATED_DIR}/{job.job_id}.{FORMAT[Kind.VIDEO]}"
         self._store_media(job, job.request, 0, media_id, seed, path)
@@ -329,7 +351,7 @@ class MediaBackend:
             Media(
                 media_id=media_id,
                 job_id=job.job_id,
-                job_seq=job.seq,
+                finish_seq=self._finish_seq,
                 account=job.account,
                 kind=request.kind,
                 index=index,

@@ -79,6 +79,11 @@ class NotFound(ApiError):
 class MethodNotAllowed(ApiError):
     code = ErrorCode.METHOD_NOT_ALLOWED
 
+    def __init__(self, method: str, path: str, allowed: tuple[str, ...]) -> None:
+        self.allowed = allowed
+        listed = ", ".join(allowed)
+        super().__init__(f"Method {method} is not allowed on {path}; allowed: {listed}")
+
 
 class PayloadTooLarge(ApiError):
     code = ErrorCode.PAYLOAD_TOO_LARGE

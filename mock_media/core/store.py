@@ -1,8 +1,10 @@
 """Jobs and media, indexed so that no read walks every stored item.
 
 Media of one account are kept in an ordered index per listing (all, image, video) keyed by
-(job sequence, -output index): reading it backwards gives decision 18's order (newest job
-first, then by output index), and a cursor is just a key to continue below.
+(finish sequence, -output index), the finish sequence counting jobs in the order they
+completed: reading it backwards gives decision 18's order (newest ``created_at``, i.e. the
+job's ``completed_at``, first, then by output index), and a cursor is just a key to continue
+below.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ class Media:
 
     media_id: str
     job_id: str
-    job_seq: int
+    finish_seq: int  # the order its job completed in: a video can finish after later images
     account: str
     kind: Kind
     index: int
@@ -39,7 +41,7 @@ class Media:
     @property
     def sort_key(self) -> tuple[int, int]:
         """Position in the account's listing (see the module docstring)."""
-        return (self.job_seq, -self.index)
+        return (self.finish_seq, -self.index)
 
 
 @dataclass(slots=True, eq=False)

@@ -1,14 +1,13 @@
 """dispatch: one sync handler, WireRequest -> WireResponse, that every door calls.
 
 It parses credentials and routes, asks the backend, renders the answer, adds the
-rate-limit headers and writes the journal. It holds a lock, so threaded doors (uvicorn's
-thread pool, respx under a threaded test) see one request at a time, as a real server's
-database would serialise them.
+rate-limit headers and writes the journal. It holds the backend's lock, so threaded doors
+(respx under a threaded test, several live servers over one backend) see one request at a
+time, as a real server's database would serialise them.
 """
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
 
 from ..core.accounts import Account
@@ -46,16 +45,15 @@ class Dispatcher:
     def __init__(self, backend: MediaBackend, admin: Handler | None = None) -> None:
         self.backend = backend
         self.admin = admin
-        self.lock = threading.RLock()
 
     def __call__(self, request: WireRequest) -> WireResponse:
         """Answer one request."""
         if self.admin is not None and (
             request.path == ADMIN_PREFIX or request.path.startswith(ADMIN_PREFIX + "/")
         ):
-            with self.lock:
+            with self.backend.lock:
                 return self.admin(request)
-        with self.lock:
+        with self.backend.lock:
             return self._api(request)
 
     def _api(self, request: WireRequest) -> WireResponse:
@@ -81,8 +79,6 @@ class Dispatcher:
             response, cost, job_id, ignored = self._operate(match, account, request)
         except ApiError as exc:
             response = render.error(exc)
-            if isinstance(exc, MethodNotAllowed) and match is not None:
-                response.headers["Allow"] = ", ".join(match.allowed)
             error = exc
         if account is not None:
             kind = Kind.VIDEO if match and match.operation is Operation.GENERATE_VIDEO else Kind.IMAGE
@@ -159,10 +155,7 @@ def _early_error(request: WireRequest, match: Match | None) -> ApiError | None:
     if match is None:
         return NotFound(f"No route for {request.method} {request.path}")
     if match.operation is None:
-        allowed = ", ".join(match.allowed)
-        return MethodNotAllowed(
-            f"Method {request.method} is not allowed on {request.path}; allowed: {allowed}"
-        )
+        return MethodNotAllowed(request.method, request.path, match.allowed)
     if len(request.body) > MAX_BODY_BYTES:
         return PayloadTooLarge(f"Request body is larger than {MAX_BODY_BYTES} bytes")
     return None

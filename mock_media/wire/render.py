@@ -7,7 +7,7 @@ from typing import Any
 
 from ..core.backend import Page
 from ..core.clock import iso8601
-from ..core.errors import ApiError
+from ..core.errors import ApiError, MethodNotAllowed
 from ..core.facts import (
     MODEL,
     RATE_LIMIT_LIMIT,
@@ -121,8 +121,10 @@ def rate_headers(state: RateState) -> dict[str, str]:
 
 
 def error(exc: ApiError, headers: dict[str, str] | None = None) -> WireResponse:
-    """Decision 3's envelope, with ``Retry-After`` on a 429."""
+    """Decision 3's envelope, with ``Retry-After`` on a 429 and ``Allow`` on a 405."""
     extra = dict(headers or {})
+    if isinstance(exc, MethodNotAllowed):
+        extra["Allow"] = ", ".join(exc.allowed)
     if exc.retry_after is not None:
         extra["Retry-After"] = str(exc.retry_after)
     return json_response(exc.status, exc.body(), extra)

@@ -1,0 +1,179 @@
+"""The request journal: every request and its answer, in order, on the fake's clock."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+import pytest
+
+from mock_media import MediaBackend, MockConfig
+from tests.doors import DEFAULT_KEY, Api
+
+from .lifecycle_helpers import IMAGE, PREFIX, START, VIDEO, assert_error, path_of, wire_api
+
+FIELDS = ("method", "path", "query", "account", "status", "error_code", "cost_usd", "ignored_fields")
+
+
+@pytest.fixture
+def wire(backend: MediaBackend) -> Api:
+    return wire_api(backend)
+
+
+def _row(entry: Any) -> tuple[Any, ...]:
+    return tuple(getattr(entry, name) for name in FIELDS)
+
+
+def _session(api: Api) -> dict[str, str]:
+    """One of everything; returns the ids it made."""
+    image = api.image({"prompt": "a cat", "colour": "red", "mood": "calm"}).json()
+    api.advance(5)
+    video = api.video().json()
+    api.job(video["job_id"])
+    api.list(params={"limit": "5"})
+    api.delete(image["outputs"][0]["media_id"])
+    api.advance(2.5)
+    api.image(key=None)
+    api.request("GET", "/v1/hosting/nothing")
+    api.request("GET", IMAGE)
+    api.backend.faults.fail_next()
+    api.image()
+    api.image({"prompt": ""})
+    api.request("GET", path_of(image["outputs"][0]["url"]), key=None)
+    return {"image": image["job_id"], "video": video["job_id"], "media": image["outputs"][0]["media_id"]}
+
+
+def test_journal__records_every_request_in_order(api: Api) -> None:
+    ids = _session(api)
+    entries = list(api.backend.journal)
+    key = DEFAULT_KEY
+    file_path = f"/generated/{ids['image']}_0.webp"
+    assert [_row(e) for e in entries] == [
+        ("POST", IMAGE, "", key, 200, None, Decimal("0.04"), ("colour", "mood")),
+        ("POST", VIDEO, "", key, 200, None, Decimal("4.00"), ()),
+        ("GET", f"{PREFIX}/{ids['video']}", "", key, 200, None, None, ()),
+        ("GET", PREFIX, "limit=5", key, 200, None, None, ()),
+        ("DELETE", f"{PREFIX}/{ids['media']}", "", key, 200, None, None, ()),
+        ("POST", IMAGE, "", None, 401, "unauthorized", None, ()),
+        ("GET", "/v1/hosting/nothing", "", key, 404, "not_found", None, ()),
+        ("GET", IMAGE, "", key, 405, "method_not_allowed", None, ()),
+        ("POST", IMAGE, "", key, 500, "generation_failed", None, ()),
+        ("POST", IMAGE, "", key, 400, "invalid_prompt", None, ()),
+        ("GET", file_path, "", None, 404, "not_found", None, ()),  # deleted above
+    ]
+    assert [e.seq for e in entries] == list(range(1, 12))
+    assert [e.time for e in entries] == [START] + [START + 5] * 4 + [START + 7.5] * 6
+    assert [e.job_id for e in entries[:5]] == [ids["image"], ids["video"], ids["video"], None, ids["image"]]
+
+
+def test_journal__429_records_retry_after(wire: Api) -> None:
+    wire.backend.register_account(DEFAULT_KEY, "enterprise", "100", image_rpm=1)
+    wire.image()
+    wire.advance(59.5)
+    wire.image()
+    [entry] = wire.backend.journal.query(status=429)
+    assert (entry.error_code, entry.retry_after, entry.cost_usd, entry.job_id) == (
+        "rate_limit_exceeded",
+        1,
+        None,
+        None,
+    )
+    assert entry.time == START + 59.5
+
+
+def test_journal__query_filters(wire: Api) -> None:
+    _session(wire)
+    journal = wire.backend.journal
+    assert len(journal.query()) == 11
+    assert [e.status for e in journal.query(account=DEFAULT_KEY, method="post")] == [200, 200, 500, 400]
+    assert [e.method for e in journal.query(path=IMAGE)] == ["POST", "POST", "GET", "POST", "POST"]
+    assert [e.path for e in journal.query(status=404)] == ["/v1/hosting/nothing", journal.query()[-1].path]
+    assert [e.status for e in journal.query(error_code="unauthorized")] == [401]
+    assert [e.seq for e in journal.query(since_seq=9)] == [10, 11]
+    assert [e.seq for e in journal.query(account=None, method="GET", status=200)] == [3, 4]
+    assert journal.query(account="nobody") == []
+
+
+def test_journal__served_by_the_admin_api(api: Api) -> None:
+    _session(api)
+    r = api.request("GET", "/_mock/journal", key=None)
+    assert r.status == 200, r.body
+    body = r.json()
+    assert (body["count"], body["total"], body["dropped"]) == (11, 11, 0)
+    first = body["entries"][0]
+    assert first["seq"] == 1
+    assert (first["method"], first["path"], first["account"], first["status"]) == (
+        "POST",
+        IMAGE,
+        DEFAULT_KEY,
+        200,
+    )
+    assert first["cost_usd"] == "0.04"  # money as an exact string
+    assert first["ignored_fields"] == ["colour", "mood"]
+    assert first["time"] == START
+    assert first["at"] == "2025-03-14T12:00:00Z"
+    assert first["error_code"] is None
+    failed = api.request("GET", "/_mock/journal", params={"status": "500"}, key=None).json()
+    assert [e["error_code"] for e in failed["entries"]] == ["generation_failed"]
+    since = api.request("GET", "/_mock/journal", params={"since": "9", "method": "post"}, key=None).json()
+    assert [(e["seq"], e["status"]) for e in since["entries"]] == [(10, 400)]
+    assert since["total"] == 11
+    mine = api.request(
+        "GET", "/_mock/journal", params={"account": DEFAULT_KEY, "path": VIDEO}, key=None
+    ).json()
+    assert [e["cost_usd"] for e in mine["entries"]] == ["4.00"]
+
+
+@pytest.mark.parametrize("name", ["status", "since"])
+def test_journal__admin_api_bad_filter__invalid_parameter(api: Api, name: str) -> None:
+    r = api.request("GET", "/_mock/journal", params={name: "many"}, key=None)
+    assert_error(r, 400, "invalid_parameter", param=name)
+
+
+def test_journal__admin_requests_are_not_journaled(api: Api) -> None:
+    api.image()
+    api.request("GET", "/_mock/journal", key=None)
+    api.request("GET", "/_mock/health", key=None)
+    assert [e.path for e in api.backend.journal] == [IMAGE]
+
+
+def test_journal__keeps_the_newest_entries_up_to_its_cap() -> None:
+    backend = MediaBackend(MockConfig(journal_cap=3))
+    api = wire_api(backend)
+    for i in range(5):
+        api.image({"prompt": f"p{i}"})
+    journal = backend.journal
+    assert [e.seq for e in journal] == [3, 4, 5]
+    assert (len(journal), journal.total, journal.dropped) == (3, 5, 2)
+    assert [e.seq for e in journal.query(since_seq=1)] == [3, 4, 5]
+
+
+def test_journal__reset_clears_it(wire: Api) -> None:
+    wire.image()
+    wire.backend.reset()
+    assert list(wire.backend.journal) == []
+    assert wire.backend.journal.total == 0
+    wire.image()
+    assert [e.seq for e in wire.backend.journal] == [1]
+
+
+def test_journal__entry_to_dict_is_json_ready(wire: Api) -> None:
+    wire.advance(0.75)
+    wire.image({"prompt": "x", "n": 3, "extra": 1})
+    data = wire.backend.journal.query()[0].to_dict()
+    assert data == {
+        "seq": 1,
+        "time": START + 0.75,
+        "at": "2025-03-14T12:00:00Z",
+        "method": "POST",
+        "path": IMAGE,
+        "query": "",
+        "account": DEFAULT_KEY,
+        "status": 200,
+        "error_code": None,
+        "cost_usd": "0.12",
+        "job_id": data["job_id"],
+        "ignored_fields": ["extra"],
+        "retry_after": None,
+    }
+    assert str(data["job_id"]).startswith("img_")
