@@ -2,24 +2,83 @@
 
 from __future__ import annotations
 
+import logging
 import socket
 import threading
+import time
 from types import TracebackType
 
 import uvicorn
+from starlette.applications import Starlette
 
 from ..core.backend import MediaBackend
 from ..core.config import MockConfig
 from ..wire import Handler
 from .asgi import create_app
 
+START_TIMEOUT_SECONDS = 10.0
+# How long stop() lets requests in flight (a download the client stopped reading) finish.
+GRACEFUL_SHUTDOWN_SECONDS = 2
+
+
+def bind_socket(host: str, port: int) -> socket.socket:
+    """A TCP socket bound to ``host:port`` (port 0: any free port), not yet listening.
+
+    Binding before uvicorn starts lets callers report a bad host or a busy port themselves
+    and learn the port the OS chose.
+
+    Raises:
+        OSError: the host does not resolve, or the address cannot be bound.
+    """
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    # IPPROTO_TCP, not 0: asyncio sets TCP_NODELAY only on sockets that say so, and without it
+    # every response waits ~40 ms for a delayed ACK (Nagle).
+    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((host, port))
+    except BaseException:
+        sock.close()
+        raise
+    return sock
+
+
+def _uvicorn_server(app: Starlette, *, access_log: bool, graceful: int | None) -> uvicorn.Server:
+    config = uvicorn.Config(
+        app,
+        log_level="warning",
+        access_log=access_log,
+        lifespan="off",
+        timeout_graceful_shutdown=graceful,
+    )
+    if access_log:
+        # Access lines are logged at INFO; keep uvicorn's own chatter at WARNING.
+        logging.getLogger("uvicorn.access").setLevel(logging.INFO)
+    return uvicorn.Server(config)
+
 
 def serve(
-    config: MockConfig, host: str = "127.0.0.1", port: int = 8000, *, access_log: bool = False
+    config: MockConfig,
+    host: str = "127.0.0.1",
+    port: int = 8000,
+    *,
+    access_log: bool = False,
+    sock: socket.socket | None = None,
 ) -> None:
-    """Run until interrupted (the ``mock-media serve`` command)."""
-    app = create_app(MediaBackend(config))
-    uvicorn.run(app, host=host, port=port, log_level="warning", access_log=access_log)
+    """Run until interrupted (the ``mock-media serve`` command).
+
+    Args:
+        sock: an already bound socket (see :func:`bind_socket`); else ``host:port`` is bound.
+    """
+    if sock is None:
+        sock = bind_socket(host, port)
+    server = _uvicorn_server(create_app(MediaBackend(config)), access_log=access_log, graceful=None)
+    try:
+        server.run(sockets=[sock])
+    except KeyboardInterrupt:  # uvicorn re-raises the SIGINT it handled
+        pass
+    finally:
+        sock.close()
 
 
 class MediaServer:
@@ -50,34 +109,38 @@ class MediaServer:
     @property
     def url(self) -> str:
         """``http://host:port``, no trailing slash."""
-        return f"http://{self.host}:{self.port}"
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"http://{host}:{self.port}"
 
     def start(self) -> MediaServer:
-        """Bind, serve in a thread, and return once requests are accepted."""
+        """Bind, serve in a thread, and return once requests are accepted.
+
+        Raises:
+            RuntimeError: already started, or the server did not come up in time.
+        """
         if self._thread is not None:
             raise RuntimeError("the server is already started")
-        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        sock.bind((self.host, 0))
+        sock = bind_socket(self.host, 0)
         self._socket = sock
-        config = uvicorn.Config(self.app, log_level="warning", access_log=False, lifespan="off")
-        server = uvicorn.Server(config)
+        server = _uvicorn_server(self.app, access_log=False, graceful=GRACEFUL_SHUTDOWN_SECONDS)
         self._server = server
         self._thread = threading.Thread(
             target=server.run, kwargs={"sockets": [sock]}, name="mock-media-server", daemon=True
         )
         self._thread.start()
+        deadline = time.monotonic() + START_TIMEOUT_SECONDS
         while not server.started:
-            if not self._thread.is_alive():
+            if not self._thread.is_alive() or time.monotonic() > deadline:
+                self.stop()
                 raise RuntimeError("mock-media server failed to start")
             self._thread.join(0.005)
         return self
 
     def stop(self) -> None:
-        """Shut down, wait for the thread, and release the port."""
+        """Shut down, wait for the thread, and release the port. Safe to call twice."""
         if self._server is not None and self._thread is not None:
             self._server.should_exit = True
-            self._thread.join(10)
+            self._thread.join(GRACEFUL_SHUTDOWN_SECONDS + 8)
         if self._socket is not None:
             self._socket.close()
         self._server = self._thread = self._socket = None

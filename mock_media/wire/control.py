@@ -54,10 +54,7 @@ class Control:
                 if found:
                     action = methods.get(request.method)
                     if action is None:
-                        raise MethodNotAllowed(
-                            f"Method {request.method} is not allowed on {request.path}; "
-                            f"allowed: {', '.join(methods)}"
-                        )
+                        raise MethodNotAllowed(request.method, request.path, tuple(methods))
                     return json_response(200, action(request, found.groupdict()))
             raise NotFound(f"No admin route {request.path}")
         except ApiError as exc:
@@ -97,7 +94,11 @@ class Control:
         return {"accounts": views, "count": len(views)}
 
     def register(self, request: WireRequest, _: dict[str, str]) -> dict[str, Any]:
-        """``{"api_key", "plan", "balance_usd"}`` plus Enterprise's custom limits."""
+        """``{"api_key", "plan", "balance_usd"}`` plus Enterprise's custom limits.
+
+        Opens the account, or updates an existing one; an update keeps the plan, balance and
+        (while it stays Enterprise) custom limits the body leaves out.
+        """
         data = parse_json_object(request.body)
         custom = {name: data.get(name) for name in CUSTOM_LIMIT_FIELDS}
         account = self.backend.register_account(
@@ -159,8 +160,17 @@ class Control:
         if times is not None and times < 1:
             raise InvalidParameter("times", f"times must be at least 1; got {times}")
         seconds = _get(data, "seconds", float)
+        if seconds is not None and not 0 < seconds <= MAX_ADVANCE_SECONDS:
+            raise InvalidParameter(
+                "seconds", f"seconds must be more than 0 and at most {MAX_ADVANCE_SECONDS}; got {seconds}"
+            )
         account = _get(data, "account", str)
         message = _get(data, "message", str)
+        if stage == "job" and kind not in (None, Kind.VIDEO):
+            raise InvalidParameter("kind", f'job faults make videos fail: kind must be "video"; got {kind!r}')
+        if seconds is not None and (stage == "job" or times is not None):
+            other = "stage job" if stage == "job" else "times"
+            raise InvalidParameter("seconds", f"seconds (a time window) cannot be combined with {other}")
         if stage == "job":
             rule = faults.fail_next_video_jobs(
                 times=times or 1,

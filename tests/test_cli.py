@@ -1,0 +1,552 @@
+"""``mock-media serve``: the command line, then the real thing end to end.
+
+Parse level: bad input is one line on stderr, ``mock-media: error: ...`` naming the option,
+and exit status 2 (never a traceback); good input becomes the right MockConfig.
+
+End to end: three servers started as subprocesses (module-scoped, always stopped), driven
+with httpx exactly as a CI job in another language would:
+
+* ``python -m mock_media serve --seed 7 --clock virtual --media-base <itself>``: the doc's
+  curl bodies, downloads from the URLs the API hands out, a video finished by the admin clock.
+* ``mock-media serve --speed 600 --closed``: a real clock 600 times faster, registered keys only.
+* ``mock-media serve --plan starter --balance 0.05``: what auto-opened accounts get.
+
+Expected values are the doc's: resolutions from its table, $0.04/$0.08 per image, $0.80 per
+second of standard video, a 5 s video estimated at 120 s, the Starter plan's 10/2 limits.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from mock_media import cli
+from mock_media.adapters import server as server_module
+from mock_media.cli import build_parser, config_from_args, main
+from mock_media.core.config import MockConfig
+
+START_EPOCH = 1741953600  # 2025-03-14T12:00:00Z: the virtual clock's start
+MEDIA_ID = re.compile(r"media_[0-9A-Za-z]{12}")
+CONSOLE_SCRIPT = Path(sys.executable).with_name("mock-media")
+
+DOC_MINIMAL_IMAGE = {"prompt": "A futuristic city skyline at sunset"}
+DOC_IMAGE = {
+    "prompt": "A photorealistic AI robot reading a book in a cozy library, warm lighting, "
+    "shallow depth of field",
+    "aspect_ratio": "16:9",
+    "quality": "standard",
+    "n": 1,
+}
+DOC_PRODUCT_MOCKUP = {
+    "prompt": "Product mockup: modern smartphone showing a sleek mobile app dashboard, clean white "
+    "background, soft shadows, professional product photography",
+    "negative_prompt": "text overlays, watermarks, people, hands",
+    "aspect_ratio": "4:3",
+    "quality": "hd",
+    "style": "photorealistic",
+    "n": 4,
+}
+DOC_VIDEO = {
+    "prompt": "A crab walking on a sandy beach at sunset, waves rolling in, cinematic slow motion",
+    "duration_seconds": 5,
+    "aspect_ratio": "16:9",
+    "quality": "standard",
+}
+
+
+# === parse level ============================================================================
+@pytest.fixture(autouse=True)
+def never_serve(monkeypatch: pytest.MonkeyPatch) -> None:
+    """An in-process main() must never block in uvicorn: a test that gets that far fails."""
+
+    def refuse(*args: Any, **kwargs: Any) -> None:
+        raise AssertionError("main() tried to serve")
+
+    monkeypatch.setattr(server_module, "serve", refuse)
+
+
+def _one_error_line(capsys: pytest.CaptureFixture[str], argv: list[str]) -> str:
+    with pytest.raises(SystemExit) as exited:
+        main(argv)
+    assert exited.value.code == 2
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert err.endswith("\n")
+    lines = err.splitlines()
+    assert len(lines) == 1, err
+    assert lines[0].startswith("mock-media: error: ")
+    return lines[0]
+
+
+@pytest.mark.parametrize(
+    ("argv", "option"),
+    [
+        (["serve", "--port", "70000"], "--port"),
+        (["serve", "--port", "abc"], "--port"),
+        (["serve", "--port", "-1"], "--port"),
+        (["serve", "--port", "\u0663"], "--port"),  # ARABIC-INDIC DIGIT THREE: isdigit(), not a port
+        (["serve", "--speed", "0"], "--speed"),
+        (["serve", "--speed", "-1"], "--speed"),
+        (["serve", "--speed", "fast"], "--speed"),
+        (["serve", "--speed", "inf"], "--speed"),
+        (["serve", "--speed", "nan"], "--speed"),
+        (["serve", "--plan", "gold"], "--plan"),
+        (["serve", "--balance", "abc"], "--balance"),
+        (["serve", "--balance", "-5"], "--balance"),
+        (["serve", "--balance", "NaN"], "--balance"),
+        (["serve", "--media-base", "ftp://x"], "--media-base"),
+        (["serve", "--media-base", "http://"], "--media-base"),
+        (["serve", "--media-base", "media.example.com"], "--media-base"),
+        (["serve", "--media-base", "http://x:99999"], "--media-base"),
+        (["serve", "--clock", "sideways"], "--clock"),
+        (["serve", "--seed", "x"], "--seed"),
+        (["serve", "--seed", "1.5"], "--seed"),
+        (["serve", "--start", "garbage"], "--start"),
+        (["serve", "--start", "2025-13-45T99:00:00Z"], "--start"),
+        (["serve", "--bogus"], "--bogus"),
+        (["serve", "--port"], "--port"),
+        (["serve", "extra"], "extra"),
+        ([], "command"),
+        (["bogus"], "bogus"),
+    ],
+)
+def test_main__bad_input_is_one_line_naming_the_option_and_status_2(
+    capsys: pytest.CaptureFixture[str], argv: list[str], option: str
+) -> None:
+    assert option in _one_error_line(capsys, argv)
+
+
+def test_main__multiline_value_still_gives_one_line(capsys: pytest.CaptureFixture[str]) -> None:
+    assert "--media-base" in _one_error_line(capsys, ["serve", "--media-base", "ftp://a\nb"])
+
+
+def test_main__busy_port_is_one_line_naming_it(capsys: pytest.CaptureFixture[str]) -> None:
+    with socket.socket() as holder:
+        holder.bind(("127.0.0.1", 0))
+        holder.listen()
+        port = holder.getsockname()[1]
+        line = _one_error_line(capsys, ["serve", "--port", str(port)])
+    assert "--port" in line
+    assert str(port) in line
+
+
+def test_main__host_that_is_not_ours_is_one_line_naming_it(capsys: pytest.CaptureFixture[str]) -> None:
+    line = _one_error_line(capsys, ["serve", "--host", "192.0.2.1", "--port", "0"])  # TEST-NET-1
+    assert "--host" in line
+    assert "192.0.2.1" in line
+
+
+def test_main__good_input_binds_announces_and_serves(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    calls: list[tuple[MockConfig, dict[str, Any]]] = []
+
+    def record(config: MockConfig, *args: Any, **kwargs: Any) -> None:
+        calls.append((config, kwargs))
+
+    monkeypatch.setattr(server_module, "serve", record)
+    assert main(["serve", "--port", "0", "--seed", "3", "--clock", "virtual", "--access-log"]) == 0
+    ((config, kwargs),) = calls
+    sock: socket.socket = kwargs["sock"]
+    try:
+        host, port = sock.getsockname()
+        assert host == "127.0.0.1"
+        assert port > 0  # --port 0: the OS chose, and the announcement shows which
+    finally:
+        sock.close()
+    assert kwargs["access_log"] is True
+    assert (config.seed, config.clock) == (3, "virtual")
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert err == (
+        f"mock-media: serving on http://127.0.0.1:{port} "
+        "(seed 3, virtual clock, media at https://media.moltbotden.com)\n"
+    )
+
+
+def _config(*argv: str) -> MockConfig:
+    return config_from_args(build_parser().parse_args(["serve", *argv]))
+
+
+def test_config_from_args__defaults() -> None:
+    args = build_parser().parse_args(["serve"])
+    assert (args.host, args.port, args.access_log) == ("127.0.0.1", 8000, False)
+    config = config_from_args(args)
+    assert config.seed == 0
+    assert config.clock == "real"  # the standalone server's time passes by default
+    assert config.speed == 1.0
+    assert config.closed is False
+    assert config.default_plan == "pro"
+    assert Decimal(str(config.default_balance_usd)) == Decimal("100")
+    assert config.media_base == "https://media.moltbotden.com"
+    assert config.strict is False
+    assert config.blocked_terms == ()
+
+
+def test_config_from_args__every_option() -> None:
+    config = _config(
+        "--seed", "-7", "--clock", "virtual", "--speed", "2.5", "--start", "2025-01-01T00:00:00Z",
+        "--closed", "--plan", "starter", "--balance", "0.05", "--media-base", "http://127.0.0.1:9",
+        "--strict", "--block", "crab", "--block", "sand",
+    )  # fmt: skip
+    assert config.seed == -7
+    assert config.clock == "virtual"
+    assert config.speed == 2.5
+    assert datetime.fromisoformat(str(config.start).replace("Z", "+00:00")).timestamp() == 1735689600
+    assert config.closed is True
+    assert config.default_plan == "starter"
+    assert Decimal(str(config.default_balance_usd)) == Decimal("0.05")
+    assert config.media_base == "http://127.0.0.1:9"
+    assert config.strict is True
+    assert config.blocked_terms == ("crab", "sand")
+
+
+@pytest.mark.parametrize(
+    ("given", "kept"),
+    [
+        ("http://127.0.0.1:8000/", "http://127.0.0.1:8000"),
+        ("https://cdn.example.com//", "https://cdn.example.com"),
+        ("http://localhost:8000", "http://localhost:8000"),
+        ("https://proxy.example.com/mock/", "https://proxy.example.com/mock"),
+    ],
+)
+def test_config_from_args__media_base_trailing_slash_is_stripped(given: str, kept: str) -> None:
+    assert _config("--media-base", given).media_base == kept
+
+
+def test_config_from_args__setting_out_of_range_names_its_option() -> None:
+    args = build_parser().parse_args(["serve"])
+    args.speed = 0.0  # past the parser's own check, e.g. a caller building the Namespace itself
+    with pytest.raises(ValueError, match=r"^argument --speed: "):
+        config_from_args(args)
+    args = argparse.Namespace(**{**vars(build_parser().parse_args(["serve"])), "balance": "-1"})
+    with pytest.raises(ValueError, match=r"^argument --balance: "):
+        config_from_args(args)
+
+
+def test_python_m__bad_input_exits_2_without_a_traceback() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "mock_media", "serve", "--port", "70000"],
+        capture_output=True,
+        text=True,
+        timeout=20,
+        check=False,
+    )
+    assert result.returncode == 2
+    assert result.stdout == ""
+    assert result.stderr.splitlines() == [
+        "mock-media: error: argument --port: port must be an integer from 0 to 65535, got '70000'"
+    ]
+
+
+def test_cli__module_runs_main() -> None:
+    assert cli.main is main
+    assert CONSOLE_SCRIPT.exists()
+
+
+# === end to end =============================================================================
+@dataclass
+class Served:
+    """A ``mock-media serve`` subprocess and a client for it."""
+
+    proc: subprocess.Popen[bytes]
+    port: int
+    log: Path
+    client: httpx.Client
+
+    @property
+    def base(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def post(self, path: str, body: Any, key: str | None = "ci-key", **headers: str) -> httpx.Response:
+        if key is not None:
+            headers["X-API-Key"] = key
+        return self.client.post(path, json=body, headers=headers)
+
+    def get(self, path: str, key: str | None = "ci-key") -> httpx.Response:
+        return self.client.get(path, headers={"X-API-Key": key} if key else {})
+
+    def reset(self) -> None:
+        assert self.client.post("/_mock/reset").status_code == 200
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+def _spawn(command: list[str], options: Callable[[int], list[str]], log: Path) -> Iterator[Served]:
+    """Start the server, wait (bounded) for /_mock/health, and always stop it."""
+    port = _free_port()
+    with log.open("wb") as sink:
+        proc = subprocess.Popen(
+            [*command, "serve", "--port", str(port), *options(port)], stdout=sink, stderr=subprocess.STDOUT
+        )
+    client = httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=5)
+    try:
+        deadline = time.monotonic() + 15
+        while True:
+            if proc.poll() is not None:
+                pytest.fail(f"server exited with {proc.returncode}: {log.read_text()}")
+            try:
+                if client.get("/_mock/health").status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            if time.monotonic() > deadline:
+                pytest.fail(f"server did not come up: {log.read_text()}")
+            time.sleep(0.02)
+        yield Served(proc, port, log, client)
+    finally:
+        client.close()
+        proc.send_signal(signal.SIGINT)  # as Ctrl-C would
+        try:
+            proc.wait(5)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(5)
+    # Reached only when the tests ran: the server shut down cleanly on Ctrl-C.
+    assert proc.returncode == 0, log.read_text()
+    assert "Traceback" not in log.read_text()
+
+
+@pytest.fixture(scope="module")
+def virtual(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
+    """``python -m mock_media serve --seed 7 --clock virtual --media-base <itself>``."""
+    log = tmp_path_factory.mktemp("virtual") / "server.log"
+    yield from _spawn(
+        [sys.executable, "-m", "mock_media"],
+        lambda port: ["--seed", "7", "--clock", "virtual", "--media-base", f"http://127.0.0.1:{port}"],
+        log,
+    )
+
+
+@pytest.fixture(scope="module")
+def fast_closed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
+    """``mock-media serve --speed 600 --closed``: a real clock, ten minutes per second."""
+    log = tmp_path_factory.mktemp("fast") / "server.log"
+    yield from _spawn([str(CONSOLE_SCRIPT)], lambda port: ["--speed", "600", "--closed"], log)
+
+
+@pytest.fixture(scope="module")
+def starter(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
+    """``mock-media serve --plan starter --balance 0.05``."""
+    log = tmp_path_factory.mktemp("starter") / "server.log"
+    yield from _spawn([str(CONSOLE_SCRIPT)], lambda port: ["--plan", "starter", "--balance", "0.05"], log)
+
+
+def _download(url: str, content_type: str, size: int) -> bytes:
+    """Fetch an output URL as handed out (no base URL, no key), checking type and size."""
+    reply = httpx.get(url, timeout=5)
+    assert reply.status_code == 200, reply.text
+    assert reply.headers["content-type"] == content_type
+    assert reply.headers["content-length"] == str(size)
+    assert len(reply.content) == size
+    return reply.content
+
+
+# --- the virtual-clock server ---------------------------------------------------------------
+def test_serve__announces_itself_and_reports_seed_and_clock(virtual: Served) -> None:
+    virtual.reset()
+    assert (
+        f"mock-media: serving on http://127.0.0.1:{virtual.port} "
+        f"(seed 7, virtual clock, media at http://127.0.0.1:{virtual.port})"
+    ) in virtual.log.read_text()
+    health = virtual.client.get("/_mock/health").json()
+    assert health["status"] == "ok"
+    assert health["seed"] == 7
+    assert health["clock"]["mode"] == "virtual"
+    assert health["clock"]["epoch"] == START_EPOCH
+
+
+def test_serve__doc_minimal_image_gets_the_defaults(virtual: Served) -> None:
+    virtual.reset()
+    reply = virtual.post("/v1/hosting/media/image", DOC_MINIMAL_IMAGE)
+    assert reply.status_code == 200
+    (output,) = reply.json()["outputs"]
+    assert (output["width"], output["height"], output["format"]) == (1024, 1024, "webp")
+    assert reply.json()["cost_usd"] == 0.04
+
+
+def test_serve__doc_16x9_image_and_its_download(virtual: Served) -> None:
+    virtual.reset()
+    reply = virtual.post("/v1/hosting/media/image", DOC_IMAGE)
+    assert reply.status_code == 200
+    assert reply.headers["content-type"] == "application/json"
+    assert reply.headers["x-ratelimit-limit"] == "30"
+    assert reply.headers["x-ratelimit-remaining"] == "29"
+    assert reply.headers["x-ratelimit-reset"] == "1741953660"  # the doc's own example value
+    job = reply.json()
+    assert re.fullmatch(r"img_[0-9A-Za-z]{12}", job["job_id"])
+    assert job["status"] == "completed"
+    assert job["model"] == "imagen-4"
+    assert job["created_at"] == job["completed_at"] == "2025-03-14T12:00:00Z"
+    assert job["prompt"] == DOC_IMAGE["prompt"]
+    assert job["cost_usd"] == 0.04
+    (output,) = job["outputs"]
+    assert MEDIA_ID.fullmatch(output["media_id"])
+    assert output["url"] == f"{virtual.base}/generated/{job['job_id']}_0.webp"
+    assert output["expires_at"] is None
+    assert (output["width"], output["height"], output["format"]) == (1920, 1080, "webp")
+    data = _download(output["url"], "image/webp", output["size_bytes"])
+    assert data[:4] == b"RIFF" and data[8:12] == b"WEBP"
+
+
+def test_serve__doc_product_mockup_four_hd_4x3_images(virtual: Served) -> None:
+    virtual.reset()
+    reply = virtual.post("/v1/hosting/media/image", DOC_PRODUCT_MOCKUP)
+    assert reply.status_code == 200
+    job = reply.json()
+    assert job["cost_usd"] == 0.32  # 4 HD images at $0.08
+    outputs = job["outputs"]
+    assert len(outputs) == 4
+    assert len({o["media_id"] for o in outputs}) == 4
+    for index, output in enumerate(outputs):
+        assert (output["width"], output["height"], output["format"]) == (2880, 2160, "webp")
+        assert output["url"] == f"{virtual.base}/generated/{job['job_id']}_{index}.webp"
+        _download(output["url"], "image/webp", output["size_bytes"])
+
+
+def test_serve__doc_video_completes_when_the_admin_clock_advances(virtual: Served) -> None:
+    virtual.reset()
+    reply = virtual.post("/v1/hosting/media/video", DOC_VIDEO)
+    assert reply.status_code == 200
+    assert reply.headers["x-ratelimit-limit"] == "5"  # Pro: 5 video requests per minute
+    job = reply.json()
+    assert re.fullmatch(r"vid_[0-9A-Za-z]{12}", job["job_id"])
+    assert job["status"] == "processing"
+    assert job["estimated_completion_seconds"] == 120
+    assert job["duration_seconds"] == 5
+    assert job["created_at"] == "2025-03-14T12:00:00Z"
+    assert "outputs" not in job
+    status = f"/v1/hosting/media/{job['job_id']}"
+    assert virtual.get(status).json()["status"] == "processing"
+
+    clock = virtual.client.post("/_mock/clock/advance", json={"seconds": 120})
+    assert clock.status_code == 200
+    assert clock.json()["epoch"] == START_EPOCH + 120
+    done = virtual.get(status).json()
+    assert done["status"] == "completed"
+    assert done["completed_at"] == "2025-03-14T12:02:00Z"
+    assert done["cost_usd"] == 4.0
+    (output,) = done["outputs"]
+    assert output["url"] == f"{virtual.base}/generated/{job['job_id']}.mp4"
+    assert (output["width"], output["height"], output["fps"], output["format"]) == (1920, 1080, 24, "mp4")
+    assert output["duration_seconds"] == 5.0
+    data = _download(output["url"], "video/mp4", output["size_bytes"])
+    assert data[4:8] == b"ftyp"
+
+
+def test_serve__seed_gives_the_same_ids_after_every_reset(virtual: Served) -> None:
+    virtual.reset()
+    first = virtual.post("/v1/hosting/media/image", DOC_MINIMAL_IMAGE).json()["job_id"]
+    virtual.reset()
+    assert virtual.post("/v1/hosting/media/image", DOC_MINIMAL_IMAGE).json()["job_id"] == first
+    assert virtual.client.post("/_mock/reset", json={"seed": 8}).json()["seed"] == 8
+    other = virtual.post("/v1/hosting/media/image", DOC_MINIMAL_IMAGE).json()["job_id"]
+    assert other != first
+    assert virtual.client.post("/_mock/reset", json={"seed": 7}).json()["seed"] == 7
+    assert virtual.post("/v1/hosting/media/image", DOC_MINIMAL_IMAGE).json()["job_id"] == first
+
+
+def test_serve__answers_without_a_delayed_ack_stall(virtual: Served) -> None:
+    took = []
+    for _ in range(15):
+        started = time.perf_counter()
+        assert virtual.client.get("/_mock/clock").status_code == 200
+        took.append(time.perf_counter() - started)
+    assert statistics.median(took) < 0.025  # a Nagle/delayed-ACK stall is >= 40 ms each
+
+
+def test_serve__unknown_file_is_404(virtual: Served) -> None:
+    virtual.reset()
+    reply = httpx.get(f"{virtual.base}/generated/img_000000000000_0.webp", timeout=5)
+    assert reply.status_code == 404
+    assert reply.json()["error"]["code"] == "not_found"
+
+
+# --- the fast real-clock, closed server -----------------------------------------------------
+def test_serve__closed_accepts_only_registered_keys(fast_closed: Served) -> None:
+    fast_closed.reset()
+    refused = fast_closed.post("/v1/hosting/media/image", DOC_MINIMAL_IMAGE, key="stranger")
+    assert refused.status_code == 401
+    assert refused.json()["error"]["code"] == "unauthorized"
+    assert "x-ratelimit-limit" not in refused.headers
+    registered = fast_closed.client.post("/_mock/accounts", json={"api_key": "ci-key"})
+    assert registered.status_code == 200
+    assert fast_closed.post("/v1/hosting/media/image", DOC_MINIMAL_IMAGE).status_code == 200
+    bearer = fast_closed.post(
+        "/v1/hosting/media/image", DOC_MINIMAL_IMAGE, key=None, Authorization="Bearer ci-key"
+    )
+    assert bearer.status_code == 200
+    assert fast_closed.post("/v1/hosting/media/image", DOC_MINIMAL_IMAGE, key="stranger").status_code == 401
+    assert fast_closed.client.get("/_mock/accounts").json()["count"] == 1
+
+
+def test_serve__real_clock_at_speed_600_finishes_a_video_in_about_a_fifth_of_a_second(
+    fast_closed: Served,
+) -> None:
+    fast_closed.reset()
+    clock = fast_closed.client.get("/_mock/clock").json()
+    assert (clock["mode"], clock["speed"]) == ("real", 600)
+    assert fast_closed.client.post("/_mock/accounts", json={"api_key": "ci-key"}).status_code == 200
+    started = time.monotonic()
+    job = fast_closed.post("/v1/hosting/media/video", DOC_VIDEO).json()
+    assert job["status"] == "processing"
+    assert job["estimated_completion_seconds"] == 120  # on the fake's clock: 0.2 s of real time
+    status = f"/v1/hosting/media/{job['job_id']}"
+    while True:
+        body = fast_closed.get(status).json()
+        elapsed = time.monotonic() - started
+        if body["status"] != "processing" or elapsed > 3:
+            break
+        time.sleep(0.01)
+    assert body["status"] == "completed"
+    assert 0.19 <= elapsed < 2.5
+    created = datetime.fromisoformat(body["created_at"].replace("Z", "+00:00"))
+    completed = datetime.fromisoformat(body["completed_at"].replace("Z", "+00:00"))
+    assert (completed - created).total_seconds() == 120
+    assert body["outputs"][0]["url"].startswith("https://media.moltbotden.com/generated/vid_")
+
+
+# --- the starter server ---------------------------------------------------------------------
+def test_serve__plan_and_balance_apply_to_auto_opened_accounts(starter: Served) -> None:
+    starter.reset()
+    first = starter.post("/v1/hosting/media/image", DOC_MINIMAL_IMAGE)
+    assert first.status_code == 200
+    assert first.headers["x-ratelimit-limit"] == "10"  # Starter: 10 image requests per minute
+    second = starter.post("/v1/hosting/media/image", DOC_MINIMAL_IMAGE)
+    assert second.status_code == 402
+    assert second.json()["error"]["code"] == "insufficient_balance"
+    video = starter.post("/v1/hosting/media/video", DOC_VIDEO)
+    assert video.status_code == 402
+    assert video.headers["x-ratelimit-limit"] == "2"  # Starter: 2 video requests per minute
+    account = starter.client.get("/_mock/accounts/ci-key").json()
+    assert account["plan"] == "starter"
+    assert Decimal(account["balance_usd"]) == Decimal("0.01")
+    assert Decimal(account["spent_usd"]) == Decimal("0.04")
+
+
+def test_serve__clock_is_real_by_default(starter: Served) -> None:
+    clock = starter.client.get("/_mock/clock").json()
+    assert (clock["mode"], clock["speed"]) == ("real", 1)
+    assert abs(clock["epoch"] - time.time()) < 5
+    later = starter.client.get("/_mock/clock").json()["epoch"]
+    assert later > clock["epoch"]
