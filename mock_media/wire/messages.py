@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -67,9 +68,23 @@ class WireResponse:
         return self.body if self.chunks is None else b"".join(self.chunks)
 
 
+def encode_json(data: Any) -> bytes:
+    """Compact JSON, as the real (FastAPI) service sends.
+
+    Money is a ``Decimal`` at the top level of a body; it is written last, as a JSON number
+    with its cents, exactly as the doc prints it (``"cost_usd": 4.00``, not ``4.0``).
+    """
+    if isinstance(data, dict) and any(isinstance(v, Decimal) for v in data.values()):
+        rest = {k: v for k, v in data.items() if not isinstance(v, Decimal)}
+        money = [f"{json.dumps(k)}:{v:.2f}" for k, v in data.items() if isinstance(v, Decimal)]
+        head = json.dumps(rest, separators=(",", ":"), ensure_ascii=False)[:-1]
+        return (head + ("," if rest else "") + ",".join(money) + "}").encode()
+    return json.dumps(data, separators=(",", ":"), ensure_ascii=False).encode()
+
+
 def json_response(status: int, data: Any, headers: Mapping[str, str] | None = None) -> WireResponse:
-    """A compact JSON response, as the real (FastAPI) service sends."""
-    body = json.dumps(data, separators=(",", ":"), ensure_ascii=False).encode()
+    """A JSON response with its length."""
+    body = encode_json(data)
     out = {"Content-Type": "application/json", "Content-Length": str(len(body))}
     if headers:
         out.update(headers)

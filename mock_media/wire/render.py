@@ -23,11 +23,6 @@ from ..core.store import Job, Media
 from .messages import WireResponse, json_response
 
 
-def money(amount: Decimal) -> float:
-    """A JSON number for an exact decimal; float's shortest repr round-trips the cents."""
-    return float(amount)
-
-
 def output(media: Media, media_base: str) -> dict[str, Any]:
     """One entry of a job's ``outputs``, field for field as the doc's examples."""
     url = media_base + media.path
@@ -79,7 +74,7 @@ def job(job: Job, outputs: list[Media], media_base: str) -> dict[str, Any]:
     if isinstance(job.request, VideoRequest):
         body["duration_seconds"] = job.request.duration_seconds
     failed = job.status is JobStatus.FAILED
-    body["cost_usd"] = money(Decimal(0) if failed else job.cost)
+    body["cost_usd"] = Decimal(0) if failed else job.cost
     return body
 
 

@@ -141,6 +141,24 @@ def test_money__cost_usd_is_a_json_number_with_the_cents(wire: Api) -> None:
     assert isinstance(r.json()["cost_usd"], float)
 
 
+@pytest.mark.parametrize(
+    ("path", "body", "text"),
+    [
+        ("image", {"prompt": "a cat"}, b'"cost_usd":0.04}'),
+        ("image", {"prompt": "a cat", "quality": "hd", "n": 4}, b'"cost_usd":0.32}'),
+        ("video", {"prompt": "a crab"}, b'"cost_usd":4.00}'),
+        ("video", {"prompt": "a crab", "quality": "hd", "duration_seconds": 30}, b'"cost_usd":48.00}'),
+    ],
+)
+def test_money__cost_usd_is_written_with_its_cents_as_the_doc_prints_it(
+    api: Api, path: str, body: dict[str, Any], text: bytes
+) -> None:
+    # The doc prints "cost_usd": 0.04 and "cost_usd": 4.00: a number, with two decimals.
+    r = api.image(body) if path == "image" else api.video(body)
+
+    assert r.body.endswith(text)
+
+
 def test_money__ten_thousand_charges_do_not_drift() -> None:
     backend = MediaBackend(MockConfig())
     account = backend.register_account("bulk", "enterprise", "1000", image_rpm=20_000)
