@@ -1,4 +1,5 @@
-"""Shared fixtures: a fresh fake per test, and ``api``, which runs a test through every door."""
+"""Shared fixtures: a fresh fake per test; ``api``, which runs a test through every door; and
+``wire``, the same fake through the wire door only."""
 
 from __future__ import annotations
 
@@ -9,18 +10,16 @@ import httpx
 import pytest
 from hypothesis import HealthCheck, settings
 
-from mock_media import MediaBackend, MockConfig, build_handler
+from mock_media import MediaBackend, MockConfig
 from mock_media.adapters.server import MediaServer
 
-from .doors import Api, Switch, asgi_transport, http_transport, wire_transport
+from .doors import DOORS, Api, Switch, door_api, wire_api
 
 pytest_plugins = ["pytester"]
 
 settings.register_profile("dev", max_examples=60, deadline=None)
 settings.register_profile("ci", max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 settings.load_profile("ci" if os.environ.get("CI") else "dev")
-
-DOORS = ("wire", "asgi", "live")
 
 
 @pytest.fixture
@@ -40,12 +39,10 @@ def live_switch() -> Iterator[tuple[Switch, httpx.Client]]:
 @pytest.fixture(params=DOORS)
 def api(request: pytest.FixtureRequest, backend: MediaBackend) -> Api:
     """The Media API over one door; every test taking it runs once per door."""
-    handler = build_handler(backend)
-    door: str = request.param
-    if door == "wire":
-        return Api(backend, wire_transport(handler), door)
-    if door == "asgi":
-        return Api(backend, asgi_transport(handler), door)
-    switch, client = request.getfixturevalue("live_switch")
-    switch.target = handler
-    return Api(backend, http_transport(client), door)
+    return door_api(request, backend, request.param)
+
+
+@pytest.fixture
+def wire(backend: MediaBackend) -> Api:
+    """The Media API over the wire door only (the same fake as ``backend``)."""
+    return wire_api(backend)

@@ -1,5 +1,6 @@
 """The doors the conformance suite runs through: the wire handler itself, Starlette over
-ASGI, and the live server over a socket. Every test that takes ``api`` runs through each."""
+ASGI, and the live server over a socket. Every test that takes ``api`` runs through each;
+``door_api`` builds the same client for a backend a test configures itself."""
 
 from __future__ import annotations
 
@@ -10,14 +11,17 @@ from typing import Any, Protocol
 from urllib.parse import urlencode
 
 import httpx
+import pytest
 from starlette.testclient import TestClient
 
-from mock_media import MediaBackend, WireRequest
+from mock_media import MediaBackend, WireRequest, build_handler
 from mock_media.adapters.asgi import create_app
-from mock_media.core.facts import API_PREFIX, IMAGE_PATH, VIDEO_PATH
 from mock_media.wire import Handler, WireResponse
 
+from .doc_tables import API_PREFIX, IMAGE_PATH, VIDEO_PATH
+
 DEFAULT_KEY = "test-key"
+DOORS = ("wire", "asgi", "live")
 
 
 @dataclass(frozen=True)
@@ -146,3 +150,26 @@ class Api:
     def advance(self, seconds: float) -> None:
         """Move the fake's virtual clock."""
         self.backend.advance(seconds)
+
+
+def wire_api(backend: MediaBackend) -> Api:
+    """The cheapest door (the wire handler called in-process), for loops and heavy parametrisations."""
+    return Api(backend, wire_transport(build_handler(backend)), "wire")
+
+
+def door_api(request: pytest.FixtureRequest, backend: MediaBackend, door: str) -> Api:
+    """The Media API for ``backend`` through the door named ``door`` (one of ``DOORS``).
+
+    The live door switches ``backend`` into the session's one live server (the ``live_switch``
+    fixture, fetched through ``request``).
+    """
+    if door == "wire":
+        return wire_api(backend)
+    handler = build_handler(backend)
+    if door == "asgi":
+        return Api(backend, asgi_transport(handler), door)
+    assert door == "live", f"unknown door {door!r}"
+    live: tuple[Switch, httpx.Client] = request.getfixturevalue("live_switch")
+    switch, client = live
+    switch.target = handler
+    return Api(backend, http_transport(client), door)

@@ -18,7 +18,6 @@ second of standard video, a 5 s video estimated at 120 s, the Starter plan's 10/
 from __future__ import annotations
 
 import argparse
-import re
 import signal
 import socket
 import statistics
@@ -39,34 +38,26 @@ from mock_media import cli
 from mock_media.adapters import server as server_module
 from mock_media.cli import build_parser, config_from_args, main
 from mock_media.core.config import MockConfig
+from tests.doc_tables import (
+    API_PREFIX,
+    DOC_IMAGE_REQUEST,
+    DOC_MINIMAL_IMAGE_REQUEST,
+    DOC_PRODUCT_MOCKUP_REQUEST,
+    DOC_VIDEO_ESTIMATE,
+    DOC_VIDEO_REQUEST,
+    FIRST_RESET,
+    IMAGE_PATH,
+    JOB_ID_IMAGE,
+    JOB_ID_VIDEO,
+    MEDIA_HOST,
+    MEDIA_ID,
+    START_EPOCH,
+    START_ISO,
+    VIDEO_PATH,
+)
+from tests.helpers import assert_error
 
-START_EPOCH = 1741953600  # 2025-03-14T12:00:00Z: the virtual clock's start
-MEDIA_ID = re.compile(r"media_[0-9A-Za-z]{12}")
 CONSOLE_SCRIPT = Path(sys.executable).with_name("mock-media")
-
-DOC_MINIMAL_IMAGE = {"prompt": "A futuristic city skyline at sunset"}
-DOC_IMAGE = {
-    "prompt": "A photorealistic AI robot reading a book in a cozy library, warm lighting, "
-    "shallow depth of field",
-    "aspect_ratio": "16:9",
-    "quality": "standard",
-    "n": 1,
-}
-DOC_PRODUCT_MOCKUP = {
-    "prompt": "Product mockup: modern smartphone showing a sleek mobile app dashboard, clean white "
-    "background, soft shadows, professional product photography",
-    "negative_prompt": "text overlays, watermarks, people, hands",
-    "aspect_ratio": "4:3",
-    "quality": "hd",
-    "style": "photorealistic",
-    "n": 4,
-}
-DOC_VIDEO = {
-    "prompt": "A crab walking on a sandy beach at sunset, waves rolling in, cinematic slow motion",
-    "duration_seconds": 5,
-    "aspect_ratio": "16:9",
-    "quality": "standard",
-}
 
 
 # === parse level ============================================================================
@@ -174,8 +165,7 @@ def test_main__good_input_binds_announces_and_serves(
     out, err = capsys.readouterr()
     assert out == ""
     assert err == (
-        f"mock-media: serving on http://127.0.0.1:{port} "
-        "(seed 3, virtual clock, media at https://media.moltbotden.com)\n"
+        f"mock-media: serving on http://127.0.0.1:{port} (seed 3, virtual clock, media at {MEDIA_HOST})\n"
     )
 
 
@@ -193,7 +183,7 @@ def test_config_from_args__defaults() -> None:
     assert config.closed is False
     assert config.default_plan == "pro"
     assert Decimal(str(config.default_balance_usd)) == Decimal("100")
-    assert config.media_base == "https://media.moltbotden.com"
+    assert config.media_base == MEDIA_HOST
     assert config.strict is False
     assert config.blocked_terms == ()
 
@@ -378,7 +368,7 @@ def test_serve__announces_itself_and_reports_seed_and_clock(virtual: Served) -> 
 
 def test_serve__doc_minimal_image_gets_the_defaults(virtual: Served) -> None:
     virtual.reset()
-    reply = virtual.post("/v1/hosting/media/image", DOC_MINIMAL_IMAGE)
+    reply = virtual.post(IMAGE_PATH, DOC_MINIMAL_IMAGE_REQUEST)
     assert reply.status_code == 200
     (output,) = reply.json()["outputs"]
     assert (output["width"], output["height"], output["format"]) == (1024, 1024, "webp")
@@ -387,18 +377,18 @@ def test_serve__doc_minimal_image_gets_the_defaults(virtual: Served) -> None:
 
 def test_serve__doc_16x9_image_and_its_download(virtual: Served) -> None:
     virtual.reset()
-    reply = virtual.post("/v1/hosting/media/image", DOC_IMAGE)
+    reply = virtual.post(IMAGE_PATH, DOC_IMAGE_REQUEST)
     assert reply.status_code == 200
     assert reply.headers["content-type"] == "application/json"
     assert reply.headers["x-ratelimit-limit"] == "30"
     assert reply.headers["x-ratelimit-remaining"] == "29"
-    assert reply.headers["x-ratelimit-reset"] == "1741953660"  # the doc's own example value
+    assert reply.headers["x-ratelimit-reset"] == str(FIRST_RESET)  # the doc's own example value
     job = reply.json()
-    assert re.fullmatch(r"img_[0-9A-Za-z]{12}", job["job_id"])
+    assert JOB_ID_IMAGE.fullmatch(job["job_id"])
     assert job["status"] == "completed"
     assert job["model"] == "imagen-4"
-    assert job["created_at"] == job["completed_at"] == "2025-03-14T12:00:00Z"
-    assert job["prompt"] == DOC_IMAGE["prompt"]
+    assert job["created_at"] == job["completed_at"] == START_ISO
+    assert job["prompt"] == DOC_IMAGE_REQUEST["prompt"]
     assert job["cost_usd"] == 0.04
     (output,) = job["outputs"]
     assert MEDIA_ID.fullmatch(output["media_id"])
@@ -411,7 +401,7 @@ def test_serve__doc_16x9_image_and_its_download(virtual: Served) -> None:
 
 def test_serve__doc_product_mockup_four_hd_4x3_images(virtual: Served) -> None:
     virtual.reset()
-    reply = virtual.post("/v1/hosting/media/image", DOC_PRODUCT_MOCKUP)
+    reply = virtual.post(IMAGE_PATH, DOC_PRODUCT_MOCKUP_REQUEST)
     assert reply.status_code == 200
     job = reply.json()
     assert job["cost_usd"] == 0.32  # 4 HD images at $0.08
@@ -426,17 +416,17 @@ def test_serve__doc_product_mockup_four_hd_4x3_images(virtual: Served) -> None:
 
 def test_serve__doc_video_completes_when_the_admin_clock_advances(virtual: Served) -> None:
     virtual.reset()
-    reply = virtual.post("/v1/hosting/media/video", DOC_VIDEO)
+    reply = virtual.post(VIDEO_PATH, DOC_VIDEO_REQUEST)
     assert reply.status_code == 200
     assert reply.headers["x-ratelimit-limit"] == "5"  # Pro: 5 video requests per minute
     job = reply.json()
-    assert re.fullmatch(r"vid_[0-9A-Za-z]{12}", job["job_id"])
+    assert JOB_ID_VIDEO.fullmatch(job["job_id"])
     assert job["status"] == "processing"
-    assert job["estimated_completion_seconds"] == 120
+    assert job["estimated_completion_seconds"] == DOC_VIDEO_ESTIMATE
     assert job["duration_seconds"] == 5
-    assert job["created_at"] == "2025-03-14T12:00:00Z"
+    assert job["created_at"] == START_ISO
     assert "outputs" not in job
-    status = f"/v1/hosting/media/{job['job_id']}"
+    status = f"{API_PREFIX}/{job['job_id']}"
     assert virtual.get(status).json()["status"] == "processing"
 
     clock = virtual.client.post("/_mock/clock/advance", json={"seconds": 120})
@@ -456,14 +446,14 @@ def test_serve__doc_video_completes_when_the_admin_clock_advances(virtual: Serve
 
 def test_serve__seed_gives_the_same_ids_after_every_reset(virtual: Served) -> None:
     virtual.reset()
-    first = virtual.post("/v1/hosting/media/image", DOC_MINIMAL_IMAGE).json()["job_id"]
+    first = virtual.post(IMAGE_PATH, DOC_MINIMAL_IMAGE_REQUEST).json()["job_id"]
     virtual.reset()
-    assert virtual.post("/v1/hosting/media/image", DOC_MINIMAL_IMAGE).json()["job_id"] == first
+    assert virtual.post(IMAGE_PATH, DOC_MINIMAL_IMAGE_REQUEST).json()["job_id"] == first
     assert virtual.client.post("/_mock/reset", json={"seed": 8}).json()["seed"] == 8
-    other = virtual.post("/v1/hosting/media/image", DOC_MINIMAL_IMAGE).json()["job_id"]
+    other = virtual.post(IMAGE_PATH, DOC_MINIMAL_IMAGE_REQUEST).json()["job_id"]
     assert other != first
     assert virtual.client.post("/_mock/reset", json={"seed": 7}).json()["seed"] == 7
-    assert virtual.post("/v1/hosting/media/image", DOC_MINIMAL_IMAGE).json()["job_id"] == first
+    assert virtual.post(IMAGE_PATH, DOC_MINIMAL_IMAGE_REQUEST).json()["job_id"] == first
 
 
 def test_serve__answers_without_a_delayed_ack_stall(virtual: Served) -> None:
@@ -479,24 +469,22 @@ def test_serve__unknown_file_is_404(virtual: Served) -> None:
     virtual.reset()
     reply = httpx.get(f"{virtual.base}/generated/img_000000000000_0.webp", timeout=5)
     assert reply.status_code == 404
-    assert reply.json()["error"]["code"] == "not_found"
+    assert_error(reply.json(), 404, "not_found")
 
 
 # --- the fast real-clock, closed server -----------------------------------------------------
 def test_serve__closed_accepts_only_registered_keys(fast_closed: Served) -> None:
     fast_closed.reset()
-    refused = fast_closed.post("/v1/hosting/media/image", DOC_MINIMAL_IMAGE, key="stranger")
+    refused = fast_closed.post(IMAGE_PATH, DOC_MINIMAL_IMAGE_REQUEST, key="stranger")
     assert refused.status_code == 401
-    assert refused.json()["error"]["code"] == "unauthorized"
+    assert_error(refused.json(), 401, "unauthorized")
     assert "x-ratelimit-limit" not in refused.headers
     registered = fast_closed.client.post("/_mock/accounts", json={"api_key": "ci-key"})
     assert registered.status_code == 200
-    assert fast_closed.post("/v1/hosting/media/image", DOC_MINIMAL_IMAGE).status_code == 200
-    bearer = fast_closed.post(
-        "/v1/hosting/media/image", DOC_MINIMAL_IMAGE, key=None, Authorization="Bearer ci-key"
-    )
+    assert fast_closed.post(IMAGE_PATH, DOC_MINIMAL_IMAGE_REQUEST).status_code == 200
+    bearer = fast_closed.post(IMAGE_PATH, DOC_MINIMAL_IMAGE_REQUEST, key=None, Authorization="Bearer ci-key")
     assert bearer.status_code == 200
-    assert fast_closed.post("/v1/hosting/media/image", DOC_MINIMAL_IMAGE, key="stranger").status_code == 401
+    assert fast_closed.post(IMAGE_PATH, DOC_MINIMAL_IMAGE_REQUEST, key="stranger").status_code == 401
     assert fast_closed.client.get("/_mock/accounts").json()["count"] == 1
 
 
@@ -508,10 +496,10 @@ def test_serve__real_clock_at_speed_600_finishes_a_video_in_about_a_fifth_of_a_s
     assert (clock["mode"], clock["speed"]) == ("real", 600)
     assert fast_closed.client.post("/_mock/accounts", json={"api_key": "ci-key"}).status_code == 200
     started = time.monotonic()
-    job = fast_closed.post("/v1/hosting/media/video", DOC_VIDEO).json()
+    job = fast_closed.post(VIDEO_PATH, DOC_VIDEO_REQUEST).json()
     assert job["status"] == "processing"
     assert job["estimated_completion_seconds"] == 120  # on the fake's clock: 0.2 s of real time
-    status = f"/v1/hosting/media/{job['job_id']}"
+    status = f"{API_PREFIX}/{job['job_id']}"
     while True:
         body = fast_closed.get(status).json()
         elapsed = time.monotonic() - started
@@ -523,19 +511,19 @@ def test_serve__real_clock_at_speed_600_finishes_a_video_in_about_a_fifth_of_a_s
     created = datetime.fromisoformat(body["created_at"].replace("Z", "+00:00"))
     completed = datetime.fromisoformat(body["completed_at"].replace("Z", "+00:00"))
     assert (completed - created).total_seconds() == 120
-    assert body["outputs"][0]["url"].startswith("https://media.moltbotden.com/generated/vid_")
+    assert body["outputs"][0]["url"].startswith(f"{MEDIA_HOST}/generated/vid_")
 
 
 # --- the starter server ---------------------------------------------------------------------
 def test_serve__plan_and_balance_apply_to_auto_opened_accounts(starter: Served) -> None:
     starter.reset()
-    first = starter.post("/v1/hosting/media/image", DOC_MINIMAL_IMAGE)
+    first = starter.post(IMAGE_PATH, DOC_MINIMAL_IMAGE_REQUEST)
     assert first.status_code == 200
     assert first.headers["x-ratelimit-limit"] == "10"  # Starter: 10 image requests per minute
-    second = starter.post("/v1/hosting/media/image", DOC_MINIMAL_IMAGE)
+    second = starter.post(IMAGE_PATH, DOC_MINIMAL_IMAGE_REQUEST)
     assert second.status_code == 402
-    assert second.json()["error"]["code"] == "insufficient_balance"
-    video = starter.post("/v1/hosting/media/video", DOC_VIDEO)
+    assert_error(second.json(), 402, "insufficient_balance")
+    video = starter.post(VIDEO_PATH, DOC_VIDEO_REQUEST)
     assert video.status_code == 402
     assert video.headers["x-ratelimit-limit"] == "2"  # Starter: 2 video requests per minute
     account = starter.client.get("/_mock/accounts/ci-key").json()

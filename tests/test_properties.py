@@ -25,24 +25,26 @@ from hypothesis import strategies as st
 
 from mock_media import Kind, MediaBackend, MockConfig, WireRequest, build_handler
 from mock_media.wire import Handler
-
-from .conformance import (
+from tests.doc_tables import (
+    API_PREFIX,
     DOC_FPS,
+    DOC_IMAGE_ASPECT_RATIOS,
+    DOC_IMAGE_DEFAULTS,
     DOC_IMAGE_PRICE,
     DOC_IMAGE_RESOLUTIONS,
     DOC_QUALITIES,
     DOC_STYLES,
     DOC_VIDEO_ASPECT_RATIOS,
+    DOC_VIDEO_DEFAULTS,
     DOC_VIDEO_PRICE_PER_SECOND,
-    MEDIA_BASE,
-    Snapshot,
+    IMAGE_PATH,
+    MEDIA_HOST,
+    VIDEO_PATH,
 )
-from .doors import DEFAULT_KEY
+from tests.doors import DEFAULT_KEY
+from tests.helpers import Snapshot, assert_error, path_of
 
-IMAGE_PATH = "/v1/hosting/media/image"
-VIDEO_PATH = "/v1/hosting/media/video"
 PATHS = {"image": IMAGE_PATH, "video": VIDEO_PATH}
-DOC_IMAGE_ASPECT_RATIOS = tuple(DOC_IMAGE_RESOLUTIONS)
 
 # Realistic prompts, the same every run.
 _fake = Faker()
@@ -216,7 +218,7 @@ def download_digest(handler: Handler, url: str, limit: int = 256 * 1024) -> tupl
     Videos run to hundreds of megabytes; their bytes are all drawn from the file's one seed,
     so a prefix is enough to tell two seeds apart without reading them whole.
     """
-    answer = handler(WireRequest.build("GET", url.removeprefix(MEDIA_BASE)))
+    answer = handler(WireRequest.build("GET", path_of(url)))
     digest = hashlib.sha256()
     taken = 0
     for chunk in answer.chunks or [answer.body]:
@@ -228,9 +230,14 @@ def download_digest(handler: Handler, url: str, limit: int = 256 * 1024) -> tupl
 
 
 def download(handler: Handler, url: str) -> bytes:
-    status, _, data = get(handler, url.removeprefix(MEDIA_BASE), key=None)
+    status, _, data = get(handler, path_of(url), key=None)
     assert status == 200
     return data
+
+
+def with_defaults(body: dict[str, Any], defaults: dict[str, Any]) -> dict[str, Any]:
+    """The request's parameters: the doc's default for each one absent or null (decision 17)."""
+    return {**defaults, **{field: value for field, value in body.items() if value is not None}}
 
 
 def fresh() -> tuple[MediaBackend, Handler]:
@@ -254,15 +261,7 @@ def test_generation__invalid_request_gets_its_code_and_changes_nothing(case: Inv
     status, headers, raw = post(handler, PATHS[case.kind], case.body)
 
     assert status == 400, raw
-    body = json.loads(raw)
-    assert body["error"]["code"] == case.code
-    assert body["error"]["status"] == 400
-    assert body["detail"] == body["error"]["message"]
-    if case.param is None:
-        assert "param" not in body["error"]
-    else:
-        assert body["error"]["param"] == case.param
-        assert case.param in body["error"]["message"]
+    assert_error(json.loads(raw), 400, case.code, param=case.param)
     assert Snapshot.of(backend) == before
     assert backend.rng.getstate() == rng  # no id or file was drawn either
     assert backend.journal.total == journaled + 1
@@ -276,9 +275,8 @@ def test_generation__invalid_request_gets_its_code_and_changes_nothing(case: Inv
 def test_image__any_valid_request_costs_and_measures_the_doc_tables(body: dict[str, Any]) -> None:
     backend, handler = fresh()
     backend.register_account(DEFAULT_KEY, "pro", "100")
-    aspect = body.get("aspect_ratio") or "1:1"
-    quality = body.get("quality") or "standard"
-    n = body.get("n") or 1
+    params = with_defaults(body, DOC_IMAGE_DEFAULTS)
+    aspect, quality, n = params["aspect_ratio"], params["quality"], params["n"]
 
     status, _, raw = post(handler, IMAGE_PATH, json.dumps(body).encode())
 
@@ -292,7 +290,7 @@ def test_image__any_valid_request_costs_and_measures_the_doc_tables(body: dict[s
         DOC_IMAGE_RESOLUTIONS[aspect][quality]
     ] * n
     assert [o["url"] for o in answer["outputs"]] == [
-        f"{MEDIA_BASE}/generated/{answer['job_id']}_{i}.webp" for i in range(n)
+        f"{MEDIA_HOST}/generated/{answer['job_id']}_{i}.webp" for i in range(n)
     ]
 
 
@@ -300,10 +298,9 @@ def test_image__any_valid_request_costs_and_measures_the_doc_tables(body: dict[s
 def test_video__any_valid_request_costs_and_measures_the_doc_tables(body: dict[str, Any]) -> None:
     backend, handler = fresh()
     backend.register_account(DEFAULT_KEY, "pro", "100")
-    aspect = body.get("aspect_ratio") or "16:9"
-    quality = body.get("quality") or "standard"
-    duration = body.get("duration_seconds") or 5
-    fps = body.get("fps") or 24
+    params = with_defaults(body, DOC_VIDEO_DEFAULTS)
+    aspect, quality = params["aspect_ratio"], params["quality"]
+    duration, fps = params["duration_seconds"], params["fps"]
 
     status, _, raw = post(handler, VIDEO_PATH, json.dumps(body).encode())
 
@@ -314,12 +311,12 @@ def test_video__any_valid_request_costs_and_measures_the_doc_tables(body: dict[s
     assert submitted["duration_seconds"] == duration
     assert backend.accounts[DEFAULT_KEY].balance == Decimal("100") - price
     backend.advance(submitted["estimated_completion_seconds"])
-    polled = json.loads(get(handler, f"/v1/hosting/media/{submitted['job_id']}")[2])
+    polled = json.loads(get(handler, f"{API_PREFIX}/{submitted['job_id']}")[2])
     assert polled["status"] == "completed"
     [out] = polled["outputs"]
     assert (out["width"], out["height"]) == DOC_IMAGE_RESOLUTIONS[aspect][quality]
     assert (out["fps"], out["duration_seconds"]) == (fps, float(duration))
-    assert out["url"] == f"{MEDIA_BASE}/generated/{submitted['job_id']}.mp4"
+    assert out["url"] == f"{MEDIA_HOST}/generated/{submitted['job_id']}.mp4"
 
 
 # --- 3. reproducibility -------------------------------------------------------------------
@@ -351,11 +348,11 @@ def run(seed: int, script: list[tuple[str, Any]]) -> list[Any]:
             jobs.append(json.loads(raw)["job_id"])
     backend.advance(3600)
     for job_id in jobs:
-        status, headers, raw = get(handler, f"/v1/hosting/media/{job_id}")
+        status, headers, raw = get(handler, f"{API_PREFIX}/{job_id}")
         seen.append((status, headers, raw))
         for out in json.loads(raw).get("outputs", []):
             seen.append(download_digest(handler, out["url"]))
-    seen.append(get(handler, "/v1/hosting/media", key=DEFAULT_KEY))
+    seen.append(get(handler, API_PREFIX, key=DEFAULT_KEY))
     return seen
 
 
@@ -418,7 +415,7 @@ def test_video__request_seed_gives_the_same_file_job_after_job(body: dict[str, A
     second = json.loads(post(handler, VIDEO_PATH, seeded)[2])
     backend.advance(3600)
     outputs = [
-        json.loads(get(handler, f"/v1/hosting/media/{j['job_id']}")[2])["outputs"][0] for j in (first, second)
+        json.loads(get(handler, f"{API_PREFIX}/{j['job_id']}")[2])["outputs"][0] for j in (first, second)
     ]
 
     assert first["job_id"] != second["job_id"]

@@ -22,11 +22,10 @@ import pytest
 
 from mock_media import MediaBackend, build_handler
 from mock_media.adapters.server import MediaServer
+from tests.doc_tables import API_PREFIX, IMAGE_PATH, MIB, VIDEO_PATH
+from tests.helpers import assert_error, one_mib_body
 
-IMAGE = "/v1/hosting/media/image"
-VIDEO = "/v1/hosting/media/video"
 KEY = {"X-API-Key": "k"}
-MIB = 1024 * 1024
 
 
 def _threads() -> set[str]:
@@ -73,9 +72,9 @@ def served(backend: MediaBackend) -> Iterator[tuple[MediaServer, httpx.Client]]:
 
 def _finished_video(client: httpx.Client) -> dict[str, Any]:
     """A completed 5 s standard video (about 8 MB), via the public and admin APIs."""
-    job = client.post(VIDEO, json={"prompt": "a crab"}, headers=KEY).json()
+    job = client.post(VIDEO_PATH, json={"prompt": "a crab"}, headers=KEY).json()
     assert client.post("/_mock/clock/advance", json={"seconds": 120}).status_code == 200
-    done: dict[str, Any] = client.get(f"/v1/hosting/media/{job['job_id']}", headers=KEY).json()
+    done: dict[str, Any] = client.get(f"{API_PREFIX}/{job['job_id']}", headers=KEY).json()
     assert done["status"] == "completed"
     return done
 
@@ -90,7 +89,7 @@ def test_media_server__serves_on_a_free_loopback_port(backend: MediaBackend) -> 
         assert server.url == f"http://127.0.0.1:{server.port}"
         assert server.port > 0
         assert client.get("/_mock/health").json()["status"] == "ok"
-        reply = client.post(IMAGE, json={"prompt": "a cat"}, headers=KEY)
+        reply = client.post(IMAGE_PATH, json={"prompt": "a cat"}, headers=KEY)
         assert reply.status_code == 200
         assert reply.json()["outputs"][0]["width"] == 1024
 
@@ -115,7 +114,7 @@ def test_media_server__leaves_no_threads_behind(backend: MediaBackend) -> None:
     before = _threads()
     with served(backend) as (_, client):
         assert "mock-media-server" in {t.name for t in threading.enumerate()}
-        client.post(IMAGE, json={"prompt": "a cat"}, headers=KEY)
+        client.post(IMAGE_PATH, json={"prompt": "a cat"}, headers=KEY)
         video = _finished_video(client)
         assert len(client.get(_path(video["outputs"][0]["url"])).content) > 0  # a threadpool stream
     assert _new_threads(before) == set()
@@ -136,14 +135,14 @@ def test_media_server__start_twice_is_refused_and_stop_twice_is_harmless(backend
 def test_media_server__restarts_after_stop(backend: MediaBackend) -> None:
     server = MediaServer(backend)
     with server, httpx.Client(base_url=server.url) as client:
-        job_id = client.post(IMAGE, json={"prompt": "a cat"}, headers=KEY).json()["job_id"]
+        job_id = client.post(IMAGE_PATH, json={"prompt": "a cat"}, headers=KEY).json()["job_id"]
     with server, httpx.Client(base_url=server.url) as client:
-        assert client.get(f"/v1/hosting/media/{job_id}", headers=KEY).status_code == 200  # same backend
+        assert client.get(f"{API_PREFIX}/{job_id}", headers=KEY).status_code == 200  # same backend
 
 
 def test_media_server__serves_a_wire_handler_too(backend: MediaBackend) -> None:
     with MediaServer(build_handler(backend, admin=False)) as server, httpx.Client(base_url=server.url) as c:
-        assert c.post(IMAGE, json={"prompt": "a cat"}, headers=KEY).status_code == 200
+        assert c.post(IMAGE_PATH, json={"prompt": "a cat"}, headers=KEY).status_code == 200
         assert c.get("/_mock/health").status_code == 404
 
 
@@ -190,7 +189,7 @@ def test_media_server__serves_many_threads_at_once(backend: MediaBackend) -> Non
             with httpx.Client(base_url=server.url, timeout=5) as client:
                 gate.wait()
                 return [
-                    client.post(IMAGE, json={"prompt": f"cat {i}"}, headers={"X-API-Key": f"key{i}"})
+                    client.post(IMAGE_PATH, json={"prompt": f"cat {i}"}, headers={"X-API-Key": f"key{i}"})
                     for _ in range(each)
                 ]
 
@@ -214,7 +213,7 @@ def test_media_server__a_stalled_download_does_not_block_other_requests(backend:
                 assert len(next(download.iter_raw())) > 0
                 started = time.monotonic()
                 assert client.get("/_mock/health").status_code == 200
-                assert client.post(IMAGE, json={"prompt": "a cat"}, headers=KEY).status_code == 200
+                assert client.post(IMAGE_PATH, json={"prompt": "a cat"}, headers=KEY).status_code == 200
                 assert time.monotonic() - started < 1
             # Abandoned half-way: the server carries on.
         assert client.get("/_mock/health").status_code == 200
@@ -254,12 +253,12 @@ def _assert_413(status: int, body: bytes) -> None:
 def test_media_server__oversized_body_is_413_and_charges_nothing(backend: MediaBackend) -> None:
     with served(backend) as (_, client):
         reply = client.post(
-            IMAGE, content=b"x" * (2 * MIB), headers={**KEY, "Content-Type": "application/json"}
+            IMAGE_PATH, content=b"x" * (2 * MIB), headers={**KEY, "Content-Type": "application/json"}
         )
         assert reply.status_code == 413
-        assert reply.json()["error"]["code"] == "payload_too_large"
+        assert_error(reply.json(), 413, "payload_too_large")
         assert reply.headers["x-ratelimit-remaining"] == "30"  # decision 14: uses no slot
-        assert client.post(IMAGE, json={"prompt": "a cat"}, headers=KEY).status_code == 200
+        assert client.post(IMAGE_PATH, json={"prompt": "a cat"}, headers=KEY).status_code == 200
     assert backend.accounts["k"].balance == Decimal("99.96")
     assert [e.status for e in backend.journal] == [413, 200]
 
@@ -268,7 +267,7 @@ def test_media_server__declared_oversized_body_is_refused_before_it_is_sent(back
     """Content-Length says 64 MiB, 1 KiB is sent: the 413 comes without waiting for the rest."""
     with MediaServer(backend) as server:
         head = (
-            b"POST " + IMAGE.encode() + b" HTTP/1.1\r\nHost: x\r\nX-API-Key: k\r\n"
+            b"POST " + IMAGE_PATH.encode() + b" HTTP/1.1\r\nHost: x\r\nX-API-Key: k\r\n"
             b"Content-Type: application/json\r\nContent-Length: " + str(64 * MIB).encode() + b"\r\n\r\n"
         )
         status, body = _raw_exchange(server.port, head, iter([b"{" * 1024]))
@@ -280,7 +279,7 @@ def test_media_server__chunked_upload_is_cut_off_past_the_limit(backend: MediaBa
     with MediaServer(backend) as server:
         head = (
             b"POST "
-            + IMAGE.encode()
+            + IMAGE_PATH.encode()
             + b" HTTP/1.1\r\nHost: x\r\nX-API-Key: k\r\nTransfer-Encoding: chunked\r\n\r\n"
         )
         block = b" " * 65536
@@ -293,17 +292,16 @@ def test_media_server__oversized_body_without_a_key_is_413_without_rate_headers(
     backend: MediaBackend,
 ) -> None:
     with served(backend) as (_, client):
-        reply = client.post(IMAGE, content=b"x" * (MIB + 1))
+        reply = client.post(IMAGE_PATH, content=b"x" * (MIB + 1))
     assert reply.status_code == 413
     assert not [h for h in reply.headers if h.startswith("x-ratelimit")]
 
 
 def test_media_server__body_of_exactly_the_limit_is_read(backend: MediaBackend) -> None:
-    body = b'{"prompt": "a cat"}'
-    padded = body[:-1] + b" " * (MIB - len(body)) + b"}"
+    padded = one_mib_body(MIB)
     assert len(padded) == MIB
     with served(backend) as (_, client):
-        reply = client.post(IMAGE, content=padded, headers={**KEY, "Content-Type": "application/json"})
+        reply = client.post(IMAGE_PATH, content=padded, headers={**KEY, "Content-Type": "application/json"})
     assert reply.status_code == 200, reply.text
 
 
@@ -333,7 +331,7 @@ def test_media_server__streams_a_video_file_of_exactly_size_bytes(backend: Media
 
 def test_media_server__image_file_download_and_delete(backend: MediaBackend) -> None:
     with served(backend) as (_, client):
-        job = client.post(IMAGE, json={"prompt": "a cat", "aspect_ratio": "16:9"}, headers=KEY).json()
+        job = client.post(IMAGE_PATH, json={"prompt": "a cat", "aspect_ratio": "16:9"}, headers=KEY).json()
         output = job["outputs"][0]
         path = _path(output["url"])
         assert path == f"/generated/{job['job_id']}_0.webp"
@@ -342,7 +340,7 @@ def test_media_server__image_file_download_and_delete(backend: MediaBackend) -> 
         assert download.headers["content-type"] == "image/webp"
         assert len(download.content) == output["size_bytes"]
         assert download.content[:4] == b"RIFF" and download.content[8:12] == b"WEBP"
-        assert client.delete(f"/v1/hosting/media/{output['media_id']}", headers=KEY).status_code == 200
+        assert client.delete(f"{API_PREFIX}/{output['media_id']}", headers=KEY).status_code == 200
         gone = client.get(path)
         assert gone.status_code == 404
-        assert gone.json()["error"]["code"] == "not_found"
+        assert_error(gone.json(), 404, "not_found")

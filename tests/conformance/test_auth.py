@@ -8,31 +8,20 @@ import pytest
 
 from mock_media import MediaBackend, MockConfig
 from mock_media.core.errors import InvalidParameter
-from tests.doors import Api
-
-from .lifecycle_helpers import (
-    DOORS,
-    IMAGE,
-    PREFIX,
-    VIDEO,
-    assert_error,
-    assert_no_rate_headers,
-    door_api,
-    path_of,
-    rate,
-    wire_api,
-)
+from tests.doc_tables import API_PREFIX, FIRST_RESET, IMAGE_PATH, VIDEO_PATH
+from tests.doors import DOORS, Api, door_api, wire_api
+from tests.helpers import assert_error, assert_no_rate_headers, path_of, rate
 
 MISSING = "Missing API key: send it as X-API-Key or as Authorization: Bearer <token>"
 INVALID = "Invalid API key"
 
 # Every public operation, with a body where it takes one.
 OPERATIONS: list[tuple[str, str, bytes]] = [
-    ("POST", IMAGE, b'{"prompt": "a cat"}'),
-    ("POST", VIDEO, b'{"prompt": "a crab"}'),
-    ("GET", f"{PREFIX}/img_000000000000", b""),
-    ("GET", PREFIX, b""),
-    ("DELETE", f"{PREFIX}/media_000000000000", b""),
+    ("POST", IMAGE_PATH, b'{"prompt": "a cat"}'),
+    ("POST", VIDEO_PATH, b'{"prompt": "a crab"}'),
+    ("GET", f"{API_PREFIX}/img_000000000000", b""),
+    ("GET", API_PREFIX, b""),
+    ("DELETE", f"{API_PREFIX}/media_000000000000", b""),
 ]
 
 
@@ -42,9 +31,12 @@ def closed(request: pytest.FixtureRequest) -> Api:
     return door_api(request, MediaBackend(MockConfig(closed=True)), request.param)
 
 
-@pytest.fixture
-def wire(backend: MediaBackend) -> Api:
-    return wire_api(backend)
+def assert_counts_as_missing(api: Api, headers: dict[str, str]) -> None:
+    """401 with the "missing" message, no rate-limit headers, and no account opened."""
+    r = api.image(key=None, headers=headers)
+    assert_error(r, 401, "unauthorized", message=MISSING)
+    assert_no_rate_headers(r)
+    assert api.backend.accounts == {}
 
 
 # --- the two headers ------------------------------------------------------------------------
@@ -112,10 +104,7 @@ def test_auth__missing_credentials__401_without_rate_headers(
     ids=["empty-key", "empty-authorization", "bearer-no-token", "basic", "token-scheme", "both-blank"],
 )
 def test_auth__blank_or_non_bearer_credentials__count_as_missing(api: Api, headers: dict[str, str]) -> None:
-    r = api.image(key=None, headers=headers)
-    assert_error(r, 401, "unauthorized", message=MISSING)
-    assert_no_rate_headers(r)
-    assert api.backend.accounts == {}
+    assert_counts_as_missing(api, headers)
 
 
 @pytest.mark.parametrize(
@@ -125,10 +114,7 @@ def test_auth__blank_or_non_bearer_credentials__count_as_missing(api: Api, heade
 )
 def test_auth__whitespace_only_credentials__count_as_missing(wire: Api, headers: dict[str, str]) -> None:
     # Wire door only: HTTP clients refuse to send header values with trailing blanks.
-    r = wire.image(key=None, headers=headers)
-    assert_error(r, 401, "unauthorized", message=MISSING)
-    assert_no_rate_headers(r)
-    assert wire.backend.accounts == {}
+    assert_counts_as_missing(wire, headers)
 
 
 @pytest.mark.parametrize(
@@ -192,7 +178,7 @@ def test_auth__open_mode_default_plan_and_balance_are_configurable() -> None:
     api = wire_api(backend)
     r = api.image(key="fresh")
     assert r.status == 200, r.body
-    assert rate(r) == (10, 9, 1741953660)
+    assert rate(r) == (10, 9, FIRST_RESET)
     account = backend.accounts["fresh"]
     assert (account.plan, account.balance) == ("starter", Decimal("0.96"))
 

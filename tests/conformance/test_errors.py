@@ -8,29 +8,18 @@ from decimal import Decimal
 import pytest
 
 from mock_media import MediaBackend, MockConfig
-from tests.doors import DEFAULT_KEY, Api, Reply
-
-from .lifecycle_helpers import (
+from tests.doc_tables import (
+    API_PREFIX,
     FIRST_RESET,
-    IMAGE,
-    PREFIX,
-    VIDEO,
-    assert_error,
-    assert_no_rate_headers,
-    one_mib_body,
-    rate,
-    wire_api,
+    GENERATION_FAILED,
+    IMAGE_MODEL_DOWN,
+    IMAGE_PATH,
+    MIB,
+    VIDEO_MODEL_DOWN,
+    VIDEO_PATH,
 )
-
-MIB = 1024 * 1024
-GENERATION_FAILED = "Internal error during generation; safe to retry"
-IMAGE_DOWN = "Upstream model imagen-4 is temporarily unavailable; retry"
-VIDEO_DOWN = "Upstream model veo-3 is temporarily unavailable; retry"
-
-
-@pytest.fixture
-def wire(backend: MediaBackend) -> Api:
-    return wire_api(backend)
+from tests.doors import DEFAULT_KEY, Api, Reply, wire_api
+from tests.helpers import assert_error, assert_no_rate_headers, one_mib_body, rate
 
 
 @pytest.fixture
@@ -86,18 +75,18 @@ def test_unknown_path__404_even_with_a_rejected_key(closed_wire: Api) -> None:
 
 # --- 405 ------------------------------------------------------------------------------------
 WRONG_METHODS = [
-    ("GET", IMAGE, {"POST"}),
-    ("DELETE", IMAGE, {"POST"}),
-    ("PUT", IMAGE, {"POST"}),
-    ("GET", VIDEO, {"POST"}),
-    ("DELETE", VIDEO, {"POST"}),
-    ("PATCH", VIDEO, {"POST"}),
-    ("POST", PREFIX, {"GET"}),
-    ("DELETE", PREFIX, {"GET"}),
-    ("PUT", PREFIX, {"GET"}),
-    ("POST", f"{PREFIX}/img_000000000000", {"GET", "DELETE"}),
-    ("PUT", f"{PREFIX}/media_000000000000", {"GET", "DELETE"}),
-    ("POST", f"{PREFIX}/images", {"GET", "DELETE"}),  # [SNAP]'s route is not served (decision 1)
+    ("GET", IMAGE_PATH, {"POST"}),
+    ("DELETE", IMAGE_PATH, {"POST"}),
+    ("PUT", IMAGE_PATH, {"POST"}),
+    ("GET", VIDEO_PATH, {"POST"}),
+    ("DELETE", VIDEO_PATH, {"POST"}),
+    ("PATCH", VIDEO_PATH, {"POST"}),
+    ("POST", API_PREFIX, {"GET"}),
+    ("DELETE", API_PREFIX, {"GET"}),
+    ("PUT", API_PREFIX, {"GET"}),
+    ("POST", f"{API_PREFIX}/img_000000000000", {"GET", "DELETE"}),
+    ("PUT", f"{API_PREFIX}/media_000000000000", {"GET", "DELETE"}),
+    ("POST", f"{API_PREFIX}/images", {"GET", "DELETE"}),  # [SNAP]'s route is not served (decision 1)
 ]
 
 
@@ -121,7 +110,8 @@ def test_wrong_method__405_with_allow_before_credentials_and_no_slot(
 
 
 @pytest.mark.parametrize(
-    ("method", "path"), [("GET", IMAGE), ("DELETE", IMAGE), ("GET", VIDEO), ("DELETE", VIDEO)]
+    ("method", "path"),
+    [("GET", IMAGE_PATH), ("DELETE", IMAGE_PATH), ("GET", VIDEO_PATH), ("DELETE", VIDEO_PATH)],
 )
 def test_wrong_method__get_or_delete_on_the_generation_routes(api: Api, method: str, path: str) -> None:
     # Decision 19: not a lookup or deletion of a job or media called "image" or "video".
@@ -131,35 +121,35 @@ def test_wrong_method__get_or_delete_on_the_generation_routes(api: Api, method: 
 
 
 def test_wrong_method__405_even_with_a_rejected_key(closed_wire: Api) -> None:
-    r = closed_wire.request("GET", IMAGE, key="stranger")
+    r = closed_wire.request("GET", IMAGE_PATH, key="stranger")
     assert_error(r, 405, "method_not_allowed")
     assert_no_rate_headers(r)
 
 
 # --- 413 ------------------------------------------------------------------------------------
-@pytest.mark.parametrize("path", [IMAGE, VIDEO])
+@pytest.mark.parametrize("path", [IMAGE_PATH, VIDEO_PATH])
 def test_payload__exactly_1_mib_is_accepted(api: Api, path: str) -> None:
     r = api.request("POST", path, content=one_mib_body(MIB), headers={"Content-Type": "application/json"})
     assert r.status == 200, r.body[:300]
 
 
-@pytest.mark.parametrize("path", [IMAGE, VIDEO])
+@pytest.mark.parametrize("path", [IMAGE_PATH, VIDEO_PATH])
 def test_payload__over_1_mib__413_uses_no_slot_and_creates_nothing(api: Api, path: str) -> None:
     r = api.request("POST", path, content=one_mib_body(MIB + 1), headers={"Content-Type": "application/json"})
     assert_error(r, 413, "payload_too_large")
-    limit = 30 if path == IMAGE else 5
+    limit = 30 if path == IMAGE_PATH else 5
     assert rate(r) == (limit, limit, FIRST_RESET)
     _nothing_happened(api)
 
 
 def test_payload__413_before_credentials(api: Api) -> None:
-    r = api.request("POST", IMAGE, content=one_mib_body(4 * MIB), key=None)
+    r = api.request("POST", IMAGE_PATH, content=one_mib_body(4 * MIB), key=None)
     assert_error(r, 413, "payload_too_large")
     assert_no_rate_headers(r)
 
 
 def test_payload__413_before_a_rejected_key(closed_wire: Api) -> None:
-    r = closed_wire.request("POST", IMAGE, content=one_mib_body(MIB + 1), key="stranger")
+    r = closed_wire.request("POST", IMAGE_PATH, content=one_mib_body(MIB + 1), key="stranger")
     assert_error(r, 413, "payload_too_large")
     assert_no_rate_headers(r)
 
@@ -219,7 +209,7 @@ def test_order_of_checks(
     for setup in setups:
         setup(api)
     jobs_before = set(api.backend.store.jobs)
-    r = api.request("POST", IMAGE, content=body, key=DEFAULT_KEY if with_key else None)
+    r = api.request("POST", IMAGE_PATH, content=body, key=DEFAULT_KEY if with_key else None)
     assert_error(r, status, code)
     assert set(api.backend.store.jobs) == jobs_before
 
@@ -235,7 +225,7 @@ def test_order_of_checks__an_earlier_rejection_leaves_the_fault_armed(wire: Api)
 
 def test_order_of_checks__404_and_405_before_401(api: Api) -> None:
     assert_error(api.request("GET", "/v1/hosting/nothing", key=None), 404, "not_found")
-    assert_error(api.request("GET", VIDEO, key=None), 405, "method_not_allowed")
+    assert_error(api.request("GET", VIDEO_PATH, key=None), 405, "method_not_allowed")
 
 
 # --- injected faults: 500 -------------------------------------------------------------------
@@ -270,7 +260,9 @@ def test_fault__fail_next_times(wire: Api) -> None:
     assert wire.image().status == 200
 
 
-@pytest.mark.parametrize(("kind", "failing", "working"), [("image", IMAGE, VIDEO), ("video", VIDEO, IMAGE)])
+@pytest.mark.parametrize(
+    ("kind", "failing", "working"), [("image", IMAGE_PATH, VIDEO_PATH), ("video", VIDEO_PATH, IMAGE_PATH)]
+)
 def test_fault__for_one_kind_does_not_affect_the_other(
     api: Api, kind: str, failing: str, working: str
 ) -> None:
@@ -297,11 +289,11 @@ def test_fault__model_down_for_30_seconds_then_recovers(api: Api) -> None:
     api.advance(10)
     api.backend.faults.model_down("image", seconds=30)
     r = api.image()
-    assert_error(r, 503, "model_unavailable", message=IMAGE_DOWN)
+    assert_error(r, 503, "model_unavailable", message=IMAGE_MODEL_DOWN)
     assert rate(r) == (30, 29, FIRST_RESET)
     assert api.video().status == 200  # the video model is up
     api.advance(29.5)
-    assert_error(api.image(), 503, "model_unavailable", message=IMAGE_DOWN)
+    assert_error(api.image(), 503, "model_unavailable", message=IMAGE_MODEL_DOWN)
     api.advance(0.5)  # 30 s after it went down
     r = api.image()
     assert r.status == 200, r.body
@@ -311,7 +303,7 @@ def test_fault__model_down_for_30_seconds_then_recovers(api: Api) -> None:
 
 def test_fault__video_model_down(wire: Api) -> None:
     wire.backend.faults.model_down("video", seconds=30)
-    assert_error(wire.video(), 503, "model_unavailable", message=VIDEO_DOWN)
+    assert_error(wire.video(), 503, "model_unavailable", message=VIDEO_MODEL_DOWN)
     assert wire.image().status == 200
     wire.advance(30)
     assert wire.video().status == 200
@@ -320,8 +312,8 @@ def test_fault__video_model_down(wire: Api) -> None:
 def test_fault__model_down_for_every_kind_until_cleared(wire: Api) -> None:
     wire.backend.faults.model_down()
     wire.advance(86400)
-    assert_error(wire.image(), 503, "model_unavailable", message=IMAGE_DOWN)
-    assert_error(wire.video(), 503, "model_unavailable", message=VIDEO_DOWN)
+    assert_error(wire.image(), 503, "model_unavailable", message=IMAGE_MODEL_DOWN)
+    assert_error(wire.video(), 503, "model_unavailable", message=VIDEO_MODEL_DOWN)
     _nothing_happened(wire)
     wire.backend.faults.clear()
     assert wire.image().status == 200
@@ -331,7 +323,7 @@ def test_fault__model_down_for_every_kind_until_cleared(wire: Api) -> None:
 def test_fault__admin_api_injects_and_clears(api: Api) -> None:
     r = api.request("POST", "/_mock/faults", json={"kind": "image", "seconds": 30}, key=None)
     assert r.status == 200, r.body
-    assert_error(api.image(), 503, "model_unavailable", message=IMAGE_DOWN)
+    assert_error(api.image(), 503, "model_unavailable", message=IMAGE_MODEL_DOWN)
     assert api.request("DELETE", "/_mock/faults", key=None).json() == {"faults": []}
     assert api.image().status == 200
     r = api.request("POST", "/_mock/faults", json={"times": 1}, key=None)

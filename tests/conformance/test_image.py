@@ -7,31 +7,26 @@ from typing import Any
 
 import pytest
 
-from mock_media import MediaBackend
 from mock_media.core.requests import ImageRequest
-
-from ..doors import Api
-from . import (
+from tests.doc_tables import (
+    DOC_IMAGE_DEFAULTS,
+    DOC_IMAGE_REQUEST,
     DOC_IMAGE_RESOLUTIONS,
+    DOC_PRODUCT_MOCKUP_REQUEST,
     DOC_QUALITIES,
     DOC_STYLES,
+    IMAGE_PATH,
+    IMAGE_RESOLUTION_ROWS,
     JOB_ID_IMAGE,
-    MEDIA_BASE,
+    MEDIA_HOST,
     MEDIA_ID,
-    START,
+    START_ISO,
     TIMESTAMP,
-    exact,
-    wire_api,
 )
+from tests.doors import Api
+from tests.helpers import assert_served_file, exact, stored_request
 
-# The doc's "Generate image" request example and its documented response keys, in order.
-DOC_REQUEST = {
-    "prompt": "A photorealistic AI robot reading a book in a cozy library, warm lighting, "
-    "shallow depth of field",
-    "aspect_ratio": "16:9",
-    "quality": "standard",
-    "n": 1,
-}
+# The doc's "Generate image" response keys and output keys, in order.
 DOC_RESPONSE_KEYS = [
     "job_id",
     "status",
@@ -44,25 +39,17 @@ DOC_RESPONSE_KEYS = [
 ]
 DOC_OUTPUT_KEYS = ["media_id", "url", "expires_at", "width", "height", "format", "size_bytes"]
 
-RESOLUTION_ROWS = [
-    (aspect, quality, size) for aspect, row in DOC_IMAGE_RESOLUTIONS.items() for quality, size in row.items()
-]
 
+def assert_one_output_of_size(api: Api, aspect_ratio: str, quality: str, size: tuple[int, int]) -> None:
+    r = api.image({"prompt": "a cat", "aspect_ratio": aspect_ratio, "quality": quality})
 
-def image_request(api: Api, job_id: str) -> ImageRequest:
-    """The validated request the backend stored for a job (defaults applied)."""
-    request = api.backend.store.jobs[job_id].request
-    assert isinstance(request, ImageRequest)
-    return request
-
-
-@pytest.fixture
-def wire(backend: MediaBackend) -> Api:
-    return wire_api(backend)
+    assert r.status == 200, r.body
+    [out] = r.json()["outputs"]
+    assert (out["width"], out["height"]) == size
 
 
 def test_image__doc_example_gives_the_doc_response_shape(api: Api) -> None:
-    r = api.image(DOC_REQUEST)
+    r = api.image(DOC_IMAGE_REQUEST)
 
     assert r.status == 200, r.body
     assert r.headers["content-type"].startswith("application/json")
@@ -70,17 +57,17 @@ def test_image__doc_example_gives_the_doc_response_shape(api: Api) -> None:
     assert list(body) == DOC_RESPONSE_KEYS
     assert JOB_ID_IMAGE.fullmatch(body["job_id"])
     assert body["status"] == "completed"
-    assert body["created_at"] == START
+    assert body["created_at"] == START_ISO
     assert TIMESTAMP.fullmatch(body["completed_at"])
     assert body["completed_at"] >= body["created_at"]
     assert body["model"] == "imagen-4"
-    assert body["prompt"] == DOC_REQUEST["prompt"]
+    assert body["prompt"] == DOC_IMAGE_REQUEST["prompt"]
     assert exact(r)["cost_usd"] == Decimal("0.04")
     assert isinstance(body["cost_usd"], float)
     [out] = body["outputs"]
     assert list(out) == DOC_OUTPUT_KEYS
     assert MEDIA_ID.fullmatch(out["media_id"])
-    assert out["url"] == f"{MEDIA_BASE}/generated/{body['job_id']}_0.webp"
+    assert out["url"] == f"{MEDIA_HOST}/generated/{body['job_id']}_0.webp"
     assert out["expires_at"] is None
     assert (out["width"], out["height"]) == (1920, 1080)
     assert out["format"] == "webp"
@@ -88,17 +75,7 @@ def test_image__doc_example_gives_the_doc_response_shape(api: Api) -> None:
 
 
 def test_image__doc_product_mockup_example_gives_four_hd_outputs(api: Api) -> None:
-    r = api.image(
-        {
-            "prompt": "Product mockup: modern smartphone showing a sleek mobile app dashboard, clean white "
-            "background, soft shadows, professional product photography",
-            "negative_prompt": "text overlays, watermarks, people, hands",
-            "aspect_ratio": "4:3",
-            "quality": "hd",
-            "style": "photorealistic",
-            "n": 4,
-        }
-    )
+    r = api.image(DOC_PRODUCT_MOCKUP_REQUEST)
 
     assert r.status == 200, r.body
     body = r.json()
@@ -114,14 +91,8 @@ def test_image__prompt_only_applies_every_default(api: Api) -> None:
     [out] = body["outputs"]  # n defaults to 1
     assert (out["width"], out["height"]) == (1024, 1024)  # "1:1", "standard"
     assert exact(r)["cost_usd"] == Decimal("0.04")
-    assert image_request(api, body["job_id"]) == ImageRequest(
-        prompt="A futuristic city skyline at sunset",
-        negative_prompt=None,
-        aspect_ratio="1:1",
-        quality="standard",
-        style=None,
-        n=1,
-        seed=None,
+    assert stored_request(api, body["job_id"], ImageRequest) == ImageRequest(
+        prompt="A futuristic city skyline at sunset", **DOC_IMAGE_DEFAULTS
     )
 
 
@@ -134,19 +105,15 @@ def test_image__null_optional_field_means_its_default(wire: Api, field: str) -> 
     [out] = body["outputs"]
     assert (out["width"], out["height"]) == (1024, 1024)
     assert exact(r)["cost_usd"] == Decimal("0.04")
-    assert image_request(wire, body["job_id"]) == ImageRequest(prompt="a cat")
-    assert wire.backend.journal.query(path="/v1/hosting/media/image")[-1].ignored_fields == ()
+    assert stored_request(wire, body["job_id"], ImageRequest) == ImageRequest(prompt="a cat")
+    assert wire.backend.journal.query(path=IMAGE_PATH)[-1].ignored_fields == ()
 
 
-@pytest.mark.parametrize(("aspect_ratio", "quality", "size"), RESOLUTION_ROWS)
+@pytest.mark.parametrize(("aspect_ratio", "quality", "size"), IMAGE_RESOLUTION_ROWS)
 def test_image__resolution_follows_the_doc_table(
     wire: Api, aspect_ratio: str, quality: str, size: tuple[int, int]
 ) -> None:
-    r = wire.image({"prompt": "a cat", "aspect_ratio": aspect_ratio, "quality": quality})
-
-    assert r.status == 200, r.body
-    [out] = r.json()["outputs"]
-    assert (out["width"], out["height"]) == size
+    assert_one_output_of_size(wire, aspect_ratio, quality, size)
 
 
 @pytest.mark.parametrize(
@@ -156,11 +123,7 @@ def test_image__resolution_follows_the_doc_table(
 def test_image__resolution_follows_the_doc_table_through_every_door(
     api: Api, aspect_ratio: str, quality: str, size: tuple[int, int]
 ) -> None:
-    r = api.image({"prompt": "a cat", "aspect_ratio": aspect_ratio, "quality": quality})
-
-    assert r.status == 200, r.body
-    [out] = r.json()["outputs"]
-    assert (out["width"], out["height"]) == size
+    assert_one_output_of_size(api, aspect_ratio, quality, size)
 
 
 @pytest.mark.parametrize("quality", DOC_QUALITIES)
@@ -177,7 +140,7 @@ def test_image__every_documented_style_is_accepted(wire: Api, style: str) -> Non
     r = wire.image({"prompt": "a cat", "style": style})
 
     assert r.status == 200, r.body
-    assert image_request(wire, r.json()["job_id"]).style == style
+    assert stored_request(wire, r.json()["job_id"], ImageRequest).style == style
 
 
 @pytest.mark.parametrize(
@@ -194,7 +157,7 @@ def test_image__optional_value_is_accepted(wire: Api, field: str, value: Any) ->
     r = wire.image({"prompt": "a cat", field: value})
 
     assert r.status == 200, r.body
-    assert getattr(image_request(wire, r.json()["job_id"]), field) == value
+    assert getattr(stored_request(wire, r.json()["job_id"], ImageRequest), field) == value
 
 
 @pytest.mark.parametrize("n", [1, 2, 3, 4])
@@ -206,7 +169,7 @@ def test_image__n_gives_n_outputs_indexed_from_zero(wire: Api, n: int) -> None:
     job_id = body["job_id"]
     outputs = body["outputs"]
     assert [o["url"] for o in outputs] == [
-        f"https://media.moltbotden.com/generated/{job_id}_{index}.webp" for index in range(n)
+        f"{MEDIA_HOST}/generated/{job_id}_{index}.webp" for index in range(n)
     ]
     assert len({o["media_id"] for o in outputs}) == n
     assert all(MEDIA_ID.fullmatch(o["media_id"]) for o in outputs)
@@ -242,13 +205,8 @@ def test_image__ids_are_fresh_for_every_job(wire: Api) -> None:
 
 def test_image__output_file_is_a_webp_of_size_bytes(api: Api) -> None:
     out = api.image({"prompt": "a cat"}).json()["outputs"][0]
-    path = out["url"].removeprefix(MEDIA_BASE)
 
-    r = api.request("GET", path, key=None)
+    data = assert_served_file(api, out, "image/webp")
 
-    assert r.status == 200
-    assert r.headers["content-type"] == "image/webp"
-    assert len(r.body) == out["size_bytes"]
-    assert int(r.headers["content-length"]) == out["size_bytes"]
-    assert r.body[:4] == b"RIFF" and r.body[8:12] == b"WEBP"
-    assert int.from_bytes(r.body[4:8], "little") == out["size_bytes"] - 8
+    assert data[:4] == b"RIFF" and data[8:12] == b"WEBP"
+    assert int.from_bytes(data[4:8], "little") == out["size_bytes"] - 8

@@ -8,20 +8,16 @@ from typing import Any
 
 import pytest
 
-from mock_media import MediaBackend
-from tests.doors import DEFAULT_KEY, Api
-
-from .lifecycle_helpers import MEDIA_HOST, START, START_ISO, assert_error, wire_api
-
-# The doc's video request example and what its answers show.
-DOC_VIDEO_REQUEST = {
-    "prompt": "A crab walking on a sandy beach at sunset, waves rolling in, cinematic slow motion",
-    "duration_seconds": 5,
-    "aspect_ratio": "16:9",
-    "quality": "standard",
-}
-DOC_ESTIMATE = 120
-GENERATION_FAILED = "Internal error during generation; safe to retry"
+from tests.doc_tables import (
+    DOC_VIDEO_ESTIMATE,
+    DOC_VIDEO_REQUEST,
+    GENERATION_FAILED,
+    MEDIA_HOST,
+    START_EPOCH,
+    START_ISO,
+)
+from tests.doors import Api
+from tests.helpers import assert_error, balance
 
 
 def iso(epoch: float) -> str:
@@ -29,18 +25,9 @@ def iso(epoch: float) -> str:
     return datetime.fromtimestamp(epoch, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-@pytest.fixture
-def wire(backend: MediaBackend) -> Api:
-    return wire_api(backend)
-
-
-def _balance(api: Api, key: str = DEFAULT_KEY) -> Decimal:
-    return api.backend.accounts[key].balance
-
-
 def test_iso_helper__matches_the_doc_example() -> None:
-    assert iso(START) == START_ISO == "2025-03-14T12:00:00Z"
-    assert iso(START + 135) == "2025-03-14T12:02:15Z"  # the doc's video completed_at
+    assert iso(START_EPOCH) == START_ISO == "2025-03-14T12:00:00Z"
+    assert iso(START_EPOCH + 135) == "2025-03-14T12:02:15Z"  # the doc's video completed_at
 
 
 # --- images ---------------------------------------------------------------------------------
@@ -76,7 +63,7 @@ def test_video_job__answers_processing_as_the_doc_example(api: Api) -> None:
     assert body["job_id"].startswith("vid_")
     expected = {
         "status": "processing",
-        "created_at": "2025-03-14T12:00:00Z",
+        "created_at": START_ISO,
         "estimated_completion_seconds": 120,
         "prompt": DOC_VIDEO_REQUEST["prompt"],
         "duration_seconds": 5,
@@ -90,13 +77,13 @@ def test_video_job__answers_processing_as_the_doc_example(api: Api) -> None:
 
 def test_video_job__charged_in_full_when_accepted(api: Api) -> None:
     api.video(DOC_VIDEO_REQUEST)
-    assert _balance(api) == Decimal("96.00")  # $100.00 less the doc's $4.00 for a 5 s clip
+    assert balance(api) == Decimal("96.00")  # $100.00 less the doc's $4.00 for a 5 s clip
 
 
 @pytest.mark.parametrize("early", [1, 0.5, 0.001])
 def test_video_job__processing_until_due_then_completed_at_the_due_instant(wire: Api, early: float) -> None:
     job_id = wire.video(DOC_VIDEO_REQUEST).json()["job_id"]
-    wire.advance(DOC_ESTIMATE - early)
+    wire.advance(DOC_VIDEO_ESTIMATE - early)
     body = wire.job(job_id).json()
     assert body["status"] == "processing"
     assert "outputs" not in body
@@ -117,7 +104,7 @@ def test_video_job__processing_until_due_then_completed_at_the_due_instant(wire:
 
 def test_video_job__due_instant_through_the_doors(api: Api) -> None:
     job_id = api.video(DOC_VIDEO_REQUEST).json()["job_id"]
-    api.advance(DOC_ESTIMATE - 1)
+    api.advance(DOC_VIDEO_ESTIMATE - 1)
     assert api.job(job_id).json()["status"] == "processing"
     api.advance(1)
     body = api.job(job_id).json()
@@ -129,7 +116,7 @@ def test_video_job__due_instant_through_the_doors(api: Api) -> None:
 @pytest.mark.parametrize("late", [0, 1, 59.5, 3600, 3 * 86400])
 def test_video_job__completed_at_is_the_due_instant_however_late_polled(wire: Api, late: float) -> None:
     job_id = wire.video(DOC_VIDEO_REQUEST).json()["job_id"]
-    wire.advance(DOC_ESTIMATE + late)
+    wire.advance(DOC_VIDEO_ESTIMATE + late)
     body = wire.job(job_id).json()
     assert body["status"] == "completed"
     assert body["completed_at"] == "2025-03-14T12:02:00Z"
@@ -166,7 +153,7 @@ def test_video_job__completes_exactly_when_estimated(wire: Api, params: dict[str
     wire.advance(1)
     done = wire.job(body["job_id"]).json()
     assert done["status"] == "completed"
-    assert done["completed_at"] == iso(START + estimate)
+    assert done["completed_at"] == iso(START_EPOCH + estimate)
 
 
 def test_video_job__longer_or_hd_clips_take_longer(wire: Api) -> None:
@@ -175,7 +162,7 @@ def test_video_job__longer_or_hd_clips_take_longer(wire: Api) -> None:
     hd = wire.video({"prompt": "a", "duration_seconds": 5, "quality": "hd"}).json()[
         "estimated_completion_seconds"
     ]
-    assert short == DOC_ESTIMATE < long
+    assert short == DOC_VIDEO_ESTIMATE < long
     assert short < hd
 
 
@@ -195,7 +182,7 @@ def test_video_job__each_job_completes_on_its_own_time(api: Api) -> None:
     assert api.job(fast["job_id"]).json()["status"] == "completed"
     api.advance(slow["estimated_completion_seconds"])
     slow_done = api.job(slow["job_id"]).json()
-    assert slow_done["completed_at"] == iso(START + slow["estimated_completion_seconds"])
+    assert slow_done["completed_at"] == iso(START_EPOCH + slow["estimated_completion_seconds"])
 
 
 # --- unknown ids ----------------------------------------------------------------------------
@@ -217,28 +204,28 @@ def test_failed_video__status_failed_with_error_and_refund(api: Api) -> None:
     assert r.status == 200, r.body
     body = r.json()
     assert body["status"] == "processing"  # the failure shows only when the job is due
-    assert _balance(api) == Decimal("96.00")
-    api.advance(DOC_ESTIMATE - 1)
+    assert balance(api) == Decimal("96.00")
+    api.advance(DOC_VIDEO_ESTIMATE - 1)
     assert api.job(body["job_id"]).json()["status"] == "processing"
     api.advance(1)
     failed = api.job(body["job_id"]).json()
     assert failed["status"] == "failed"
     assert failed["error"] == {"code": "generation_failed", "message": GENERATION_FAILED}
     assert failed.get("outputs", []) == []
-    assert _balance(api) == Decimal("100.00")  # decision 8: refunded
+    assert balance(api) == Decimal("100.00")  # decision 8: refunded
     assert api.list().json()["count"] == 0
     assert api.request("GET", f"/generated/{body['job_id']}.mp4", key=None).status == 404
     # the fault was for one job: the next video completes
     again = api.video(DOC_VIDEO_REQUEST).json()
-    api.advance(DOC_ESTIMATE)
+    api.advance(DOC_VIDEO_ESTIMATE)
     assert api.job(again["job_id"]).json()["status"] == "completed"
-    assert _balance(api) == Decimal("96.00")
+    assert balance(api) == Decimal("96.00")
 
 
 def test_failed_video__code_and_message_can_be_chosen(api: Api) -> None:
     api.backend.faults.fail_next_video_jobs(code="model_unavailable", message="Veo 3 capacity exhausted")
     job_id = api.video().json()["job_id"]
-    api.advance(DOC_ESTIMATE)
+    api.advance(DOC_VIDEO_ESTIMATE)
     assert api.job(job_id).json()["error"] == {
         "code": "model_unavailable",
         "message": "Veo 3 capacity exhausted",
@@ -249,12 +236,12 @@ def test_failed_video__times_and_account(wire: Api) -> None:
     wire.backend.faults.fail_next_video_jobs(times=2, account="unlucky")
     lucky = wire.video(key="lucky").json()["job_id"]
     unlucky = [wire.video(key="unlucky").json()["job_id"] for _ in range(3)]
-    wire.advance(DOC_ESTIMATE)
+    wire.advance(DOC_VIDEO_ESTIMATE)
     assert wire.job(lucky, key="lucky").json()["status"] == "completed"
     statuses = [wire.job(job_id, key="unlucky").json()["status"] for job_id in unlucky]
     assert statuses == ["failed", "failed", "completed"]
-    assert _balance(wire, "unlucky") == Decimal("96.00")
-    assert _balance(wire, "lucky") == Decimal("96.00")
+    assert balance(wire, "unlucky") == Decimal("96.00")
+    assert balance(wire, "lucky") == Decimal("96.00")
 
 
 def test_failed_video__images_are_not_affected(api: Api) -> None:
@@ -262,5 +249,5 @@ def test_failed_video__images_are_not_affected(api: Api) -> None:
     image = api.image().json()
     assert image["status"] == "completed" and len(image["outputs"]) == 1
     job_id = api.video().json()["job_id"]
-    api.advance(DOC_ESTIMATE)
+    api.advance(DOC_VIDEO_ESTIMATE)
     assert api.job(job_id).json()["status"] == "failed"

@@ -8,16 +8,11 @@ from typing import Any
 import pytest
 
 from mock_media import MediaBackend, MockConfig
-from tests.doors import DEFAULT_KEY, Api
-
-from .lifecycle_helpers import IMAGE, PREFIX, START, VIDEO, assert_error, path_of, wire_api
+from tests.doc_tables import API_PREFIX, IMAGE_PATH, START_EPOCH, START_ISO, VIDEO_PATH
+from tests.doors import DEFAULT_KEY, Api, wire_api
+from tests.helpers import assert_error, path_of
 
 FIELDS = ("method", "path", "query", "account", "status", "error_code", "cost_usd", "ignored_fields")
-
-
-@pytest.fixture
-def wire(backend: MediaBackend) -> Api:
-    return wire_api(backend)
 
 
 def _row(entry: Any) -> tuple[Any, ...]:
@@ -35,7 +30,7 @@ def _session(api: Api) -> dict[str, str]:
     api.advance(2.5)
     api.image(key=None)
     api.request("GET", "/v1/hosting/nothing")
-    api.request("GET", IMAGE)
+    api.request("GET", IMAGE_PATH)
     api.backend.faults.fail_next()
     api.image()
     api.image({"prompt": ""})
@@ -49,20 +44,20 @@ def test_journal__records_every_request_in_order(api: Api) -> None:
     key = DEFAULT_KEY
     file_path = f"/generated/{ids['image']}_0.webp"
     assert [_row(e) for e in entries] == [
-        ("POST", IMAGE, "", key, 200, None, Decimal("0.04"), ("colour", "mood")),
-        ("POST", VIDEO, "", key, 200, None, Decimal("4.00"), ()),
-        ("GET", f"{PREFIX}/{ids['video']}", "", key, 200, None, None, ()),
-        ("GET", PREFIX, "limit=5", key, 200, None, None, ()),
-        ("DELETE", f"{PREFIX}/{ids['media']}", "", key, 200, None, None, ()),
-        ("POST", IMAGE, "", None, 401, "unauthorized", None, ()),
+        ("POST", IMAGE_PATH, "", key, 200, None, Decimal("0.04"), ("colour", "mood")),
+        ("POST", VIDEO_PATH, "", key, 200, None, Decimal("4.00"), ()),
+        ("GET", f"{API_PREFIX}/{ids['video']}", "", key, 200, None, None, ()),
+        ("GET", API_PREFIX, "limit=5", key, 200, None, None, ()),
+        ("DELETE", f"{API_PREFIX}/{ids['media']}", "", key, 200, None, None, ()),
+        ("POST", IMAGE_PATH, "", None, 401, "unauthorized", None, ()),
         ("GET", "/v1/hosting/nothing", "", key, 404, "not_found", None, ()),
-        ("GET", IMAGE, "", key, 405, "method_not_allowed", None, ()),
-        ("POST", IMAGE, "", key, 500, "generation_failed", None, ()),
-        ("POST", IMAGE, "", key, 400, "invalid_prompt", None, ()),
+        ("GET", IMAGE_PATH, "", key, 405, "method_not_allowed", None, ()),
+        ("POST", IMAGE_PATH, "", key, 500, "generation_failed", None, ()),
+        ("POST", IMAGE_PATH, "", key, 400, "invalid_prompt", None, ()),
         ("GET", file_path, "", None, 404, "not_found", None, ()),  # deleted above
     ]
     assert [e.seq for e in entries] == list(range(1, 12))
-    assert [e.time for e in entries] == [START] + [START + 5] * 4 + [START + 7.5] * 6
+    assert [e.time for e in entries] == [START_EPOCH] + [START_EPOCH + 5] * 4 + [START_EPOCH + 7.5] * 6
     assert [e.job_id for e in entries[:5]] == [ids["image"], ids["video"], ids["video"], None, ids["image"]]
 
 
@@ -78,7 +73,7 @@ def test_journal__429_records_retry_after(wire: Api) -> None:
         None,
         None,
     )
-    assert entry.time == START + 59.5
+    assert entry.time == START_EPOCH + 59.5
 
 
 def test_journal__query_filters(wire: Api) -> None:
@@ -86,7 +81,7 @@ def test_journal__query_filters(wire: Api) -> None:
     journal = wire.backend.journal
     assert len(journal.query()) == 11
     assert [e.status for e in journal.query(account=DEFAULT_KEY, method="post")] == [200, 200, 500, 400]
-    assert [e.method for e in journal.query(path=IMAGE)] == ["POST", "POST", "GET", "POST", "POST"]
+    assert [e.method for e in journal.query(path=IMAGE_PATH)] == ["POST", "POST", "GET", "POST", "POST"]
     assert [e.path for e in journal.query(status=404)] == ["/v1/hosting/nothing", journal.query()[-1].path]
     assert [e.status for e in journal.query(error_code="unauthorized")] == [401]
     assert [e.seq for e in journal.query(since_seq=9)] == [10, 11]
@@ -104,14 +99,14 @@ def test_journal__served_by_the_admin_api(api: Api) -> None:
     assert first["seq"] == 1
     assert (first["method"], first["path"], first["account"], first["status"]) == (
         "POST",
-        IMAGE,
+        IMAGE_PATH,
         DEFAULT_KEY,
         200,
     )
     assert first["cost_usd"] == "0.04"  # money as an exact string
     assert first["ignored_fields"] == ["colour", "mood"]
-    assert first["time"] == START
-    assert first["at"] == "2025-03-14T12:00:00Z"
+    assert first["time"] == START_EPOCH
+    assert first["at"] == START_ISO
     assert first["error_code"] is None
     failed = api.request("GET", "/_mock/journal", params={"status": "500"}, key=None).json()
     assert [e["error_code"] for e in failed["entries"]] == ["generation_failed"]
@@ -119,7 +114,7 @@ def test_journal__served_by_the_admin_api(api: Api) -> None:
     assert [(e["seq"], e["status"]) for e in since["entries"]] == [(10, 400)]
     assert since["total"] == 11
     mine = api.request(
-        "GET", "/_mock/journal", params={"account": DEFAULT_KEY, "path": VIDEO}, key=None
+        "GET", "/_mock/journal", params={"account": DEFAULT_KEY, "path": VIDEO_PATH}, key=None
     ).json()
     assert [e["cost_usd"] for e in mine["entries"]] == ["4.00"]
 
@@ -134,7 +129,7 @@ def test_journal__admin_requests_are_not_journaled(api: Api) -> None:
     api.image()
     api.request("GET", "/_mock/journal", key=None)
     api.request("GET", "/_mock/health", key=None)
-    assert [e.path for e in api.backend.journal] == [IMAGE]
+    assert [e.path for e in api.backend.journal] == [IMAGE_PATH]
 
 
 def test_journal__keeps_the_newest_entries_up_to_its_cap() -> None:
@@ -163,10 +158,10 @@ def test_journal__entry_to_dict_is_json_ready(wire: Api) -> None:
     data = wire.backend.journal.query()[0].to_dict()
     assert data == {
         "seq": 1,
-        "time": START + 0.75,
-        "at": "2025-03-14T12:00:00Z",
+        "time": START_EPOCH + 0.75,
+        "at": START_ISO,
         "method": "POST",
-        "path": IMAGE,
+        "path": IMAGE_PATH,
         "query": "",
         "account": DEFAULT_KEY,
         "status": 200,

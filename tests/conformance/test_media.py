@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 from mock_media import MediaBackend
-from tests.doors import Api
-
-from .lifecycle_helpers import MEDIA_HOST, assert_error, path_of, wire_api
+from tests.doc_tables import MEDIA_HOST
+from tests.doors import Api, wire_api
+from tests.helpers import assert_error, assert_served_file, path_of
 
 IMAGE_ITEM_KEYS = {
     "media_id",
@@ -22,11 +22,6 @@ IMAGE_ITEM_KEYS = {
 }
 VIDEO_ITEM_KEYS = IMAGE_ITEM_KEYS | {"duration_seconds", "fps"}
 EMPTY = {"media": [], "count": 0, "next_cursor": None}
-
-
-@pytest.fixture
-def wire(backend: MediaBackend) -> Api:
-    return wire_api(backend)
 
 
 def _ids(page: dict[str, object]) -> list[str]:
@@ -361,12 +356,8 @@ def test_file__image_served_with_type_and_exact_size(api: Api) -> None:
     job = api.image({"prompt": "files", "n": 2, "aspect_ratio": "4:3"}).json()
     for index, out in enumerate(job["outputs"]):
         assert out["url"] == f"{MEDIA_HOST}/generated/{job['job_id']}_{index}.webp"
-        r = api.request("GET", path_of(out["url"]), key=None)
-        assert r.status == 200
-        assert r.headers["content-type"] == "image/webp"
-        assert len(r.body) == out["size_bytes"]
-        assert int(r.headers["content-length"]) == out["size_bytes"]
-        assert r.body[:4] == b"RIFF" and r.body[8:12] == b"WEBP"
+        data = assert_served_file(api, out, "image/webp")
+        assert data[:4] == b"RIFF" and data[8:12] == b"WEBP"
 
 
 def test_file__video_served_with_type_and_exact_size(api: Api) -> None:
@@ -374,11 +365,8 @@ def test_file__video_served_with_type_and_exact_size(api: Api) -> None:
     assert api.request("GET", f"/generated/{job_id}.mp4", key=None).status == 404  # not yet
     api.advance(120)
     [out] = api.job(job_id).json()["outputs"]
-    r = api.request("GET", path_of(out["url"]), key=None)
-    assert r.status == 200
-    assert r.headers["content-type"] == "video/mp4"
-    assert len(r.body) == out["size_bytes"]
-    assert r.body[4:8] == b"ftyp"
+    data = assert_served_file(api, out, "video/mp4")
+    assert data[4:8] == b"ftyp"
 
 
 def test_file__same_bytes_on_every_download(api: Api) -> None:

@@ -12,60 +12,29 @@ from typing import Any
 import pytest
 
 from mock_media import Kind, MediaBackend, MockConfig
-
-from ..doors import DEFAULT_KEY, Api
-from . import ERROR_KEYS, Snapshot, exact, wire_api
-
-# "| Variations | Price |": 1 image $0.04, 2 images $0.08, 4 images $0.16 (standard quality).
-DOC_VARIATIONS = [(1, "0.04"), (2, "0.08"), (4, "0.16")]
-# "| Quality | Price per Image |" ($0.04 / $0.08) times n, for every n the doc allows.
-IMAGE_PRICES = [
-    ("standard", 1, "0.04"),
-    ("standard", 2, "0.08"),
-    ("standard", 3, "0.12"),
-    ("standard", 4, "0.16"),
-    ("hd", 1, "0.08"),
-    ("hd", 2, "0.16"),
-    ("hd", 3, "0.24"),
-    ("hd", 4, "0.32"),
-]
-# "| Duration | Standard Price | HD Price |", row for row, plus the ends of the 1-30 s range.
-VIDEO_PRICES = [
-    (1, "standard", "0.80"),
-    (1, "hd", "1.60"),
-    (5, "standard", "4.00"),
-    (5, "hd", "8.00"),
-    (10, "standard", "8.00"),
-    (10, "hd", "16.00"),
-    (30, "standard", "24.00"),
-    (30, "hd", "48.00"),
-]
-
-
-@pytest.fixture
-def wire(backend: MediaBackend) -> Api:
-    return wire_api(backend)
-
-
-def balance(api: Api, key: str = DEFAULT_KEY) -> Decimal:
-    value = api.backend.accounts[key].balance
-    assert isinstance(value, Decimal)
-    return value
+from tests.doc_tables import DOC_VARIATION_PRICES, IMAGE_PATH, IMAGE_PRICES, VIDEO_PATH, VIDEO_PRICES
+from tests.doors import DEFAULT_KEY, Api, Reply
+from tests.helpers import Snapshot, assert_error, assert_journaled_rejection, balance, exact
 
 
 def open_account(api: Api, balance_usd: str, plan: str = "pro", **limits: Any) -> None:
     api.backend.register_account(DEFAULT_KEY, plan, balance_usd, **limits)
 
 
-@pytest.mark.parametrize(("n", "price"), DOC_VARIATIONS)
+def assert_charged(api: Api, reply: Reply, opening: str, price: str) -> None:
+    """A 200 whose cost_usd is exactly ``price``, taken from an account that held ``opening``."""
+    assert reply.status == 200, reply.body
+    assert exact(reply)["cost_usd"] == Decimal(price)
+    assert balance(api) == Decimal(opening) - Decimal(price)
+
+
+@pytest.mark.parametrize(("n", "price"), DOC_VARIATION_PRICES)
 def test_image__variations_cost_the_doc_price(api: Api, n: int, price: str) -> None:
     open_account(api, "10.00")
 
     r = api.image({"prompt": "a cat", "n": n})
 
-    assert r.status == 200, r.body
-    assert exact(r)["cost_usd"] == Decimal(price)
-    assert balance(api) == Decimal("10.00") - Decimal(price)
+    assert_charged(api, r, "10.00", price)
 
 
 @pytest.mark.parametrize(("quality", "n", "price"), IMAGE_PRICES)
@@ -74,11 +43,9 @@ def test_image__price_is_per_image_price_times_n(wire: Api, quality: str, n: int
 
     r = wire.image({"prompt": "a cat", "quality": quality, "n": n})
 
-    assert r.status == 200, r.body
-    assert exact(r)["cost_usd"] == Decimal(price)
-    assert balance(wire) == Decimal("1.00") - Decimal(price)
+    assert_charged(wire, r, "1.00", price)
     assert wire.backend.accounts[DEFAULT_KEY].spent == Decimal(price)
-    [entry] = wire.backend.journal.query(path="/v1/hosting/media/image")
+    [entry] = wire.backend.journal.query(path=IMAGE_PATH)
     assert entry.cost_usd == Decimal(price)
 
 
@@ -88,9 +55,7 @@ def test_video__price_follows_the_doc_table(wire: Api, duration: int, quality: s
 
     r = wire.video({"prompt": "a crab", "duration_seconds": duration, "quality": quality})
 
-    assert r.status == 200, r.body
-    assert exact(r)["cost_usd"] == Decimal(price)
-    assert balance(wire) == Decimal("100.00") - Decimal(price)  # charged on acceptance
+    assert_charged(wire, r, "100.00", price)  # charged on acceptance
 
 
 @pytest.mark.parametrize(("duration", "quality", "price"), [(5, "standard", "4.00"), (30, "hd", "48.00")])
@@ -106,8 +71,7 @@ def test_video__price_through_every_door_and_unchanged_on_completion(
     r = api.job(job_id)
 
     assert r.json()["status"] == "completed"
-    assert exact(r)["cost_usd"] == Decimal(price)
-    assert balance(api) == Decimal("100.00") - Decimal(price)
+    assert_charged(api, r, "100.00", price)
 
 
 @pytest.mark.parametrize("fps", [24, 30])
@@ -182,15 +146,10 @@ def test_money__ten_thousand_charges_do_not_drift() -> None:
 @pytest.mark.parametrize(
     ("path", "body", "short", "enough"),
     [
-        ("/v1/hosting/media/image", {"prompt": "a cat"}, "0.03", "0.04"),
-        ("/v1/hosting/media/image", {"prompt": "a cat", "quality": "hd", "n": 4}, "0.31", "0.32"),
-        ("/v1/hosting/media/video", {"prompt": "a crab"}, "3.99", "4.00"),
-        (
-            "/v1/hosting/media/video",
-            {"prompt": "a crab", "duration_seconds": 30, "quality": "hd"},
-            "47.99",
-            "48",
-        ),
+        (IMAGE_PATH, {"prompt": "a cat"}, "0.03", "0.04"),
+        (IMAGE_PATH, {"prompt": "a cat", "quality": "hd", "n": 4}, "0.31", "0.32"),
+        (VIDEO_PATH, {"prompt": "a crab"}, "3.99", "4.00"),
+        (VIDEO_PATH, {"prompt": "a crab", "duration_seconds": 30, "quality": "hd"}, "47.99", "48"),
     ],
 )
 def test_generation__balance_just_short_is_402_and_exactly_enough_succeeds(
@@ -201,8 +160,7 @@ def test_generation__balance_just_short_is_402_and_exactly_enough_succeeds(
 
     refused = wire.request("POST", path, json=body)
 
-    assert refused.status == 402, refused.body
-    assert refused.error["code"] == "insufficient_balance"
+    assert_error(refused, 402, "insufficient_balance")
     assert Snapshot.of(wire.backend) == before
     assert balance(wire) == Decimal(short)
 
@@ -220,23 +178,14 @@ def test_image__insufficient_balance_body_is_exact(api: Api) -> None:
 
     r = api.image({"prompt": "a cat"})
 
+    # Exactly {"error": {"code", "message", "status"}, "detail"}: no "param", which is only for
+    # invalid_parameter.
     message = "Account balance $0.03 is too low for this request ($0.04)"
-    assert r.status == 402
-    assert r.json() == {
-        "error": {"code": "insufficient_balance", "message": message, "status": 402},
-        "detail": message,
-    }
-    assert list(r.error) == ERROR_KEYS  # no "param": that is only for invalid_parameter
+    assert_error(r, 402, "insufficient_balance", message=message)
     assert r.headers["x-ratelimit-remaining"] == "29"  # decision 14: the slot is used
     assert balance(api) == Decimal("0.03")
     assert api.backend.store.jobs == {} and api.backend.store.media == {}
-    [entry] = api.backend.journal.query(path="/v1/hosting/media/image")
-    assert (entry.status, entry.error_code, entry.cost_usd, entry.job_id) == (
-        402,
-        "insufficient_balance",
-        None,
-        None,
-    )
+    assert_journaled_rejection(api, IMAGE_PATH, 402, "insufficient_balance")
 
 
 def test_image__balance_runs_down_to_exactly_zero_then_402(api: Api) -> None:

@@ -10,49 +10,12 @@ import pytest
 
 from mock_media import MediaBackend, MockConfig
 from mock_media.core.errors import InvalidParameter
-from tests.doors import Api, Reply
+from tests.doc_tables import API_PREFIX, DOC_PLANS, FIRST_RESET, IMAGE_PATH, MIB, PLAN_IDS, VIDEO_PATH
+from tests.doors import Api, Reply, wire_api
+from tests.helpers import assert_error, assert_no_rate_headers, one_mib_body, rate
 
-from .lifecycle_helpers import (
-    FIRST_RESET,
-    IMAGE,
-    PREFIX,
-    VIDEO,
-    assert_error,
-    assert_no_rate_headers,
-    one_mib_body,
-    rate,
-    wire_api,
-)
-
-# The doc's plan table, copied literally.
-DOC_PLAN_TABLE = """
-| Plan | Image Requests/Min | Video Requests/Min | Concurrent Jobs |
-|---|---|---|---|
-| Starter | 10 | 2 | 2 |
-| Pro | 30 | 5 | 5 |
-| Business | 60 | 10 | 10 |
-| Enterprise | Custom | Custom | Custom |
-"""
-
-
-def _doc_plans() -> list[tuple[str, int, int, int]]:
-    rows = []
-    for line in DOC_PLAN_TABLE.strip().splitlines()[2:]:
-        name, image, video, concurrent = (cell.strip() for cell in line.strip("|").split("|"))
-        if image.isdigit():
-            rows.append((name.lower(), int(image), int(video), int(concurrent)))
-    return rows
-
-
-DOC_PLANS = _doc_plans()
-PLAN_IDS = [row[0] for row in DOC_PLANS]
-TOO_BIG = one_mib_body(2**20 + 1)  # decision 4: over 1 MiB is 413
+TOO_BIG = one_mib_body(MIB + 1)  # decision 4: over 1 MiB is 413
 BAD_IMAGE = {"prompt": ""}  # 400 invalid_prompt: rejected after the limiter
-
-
-@pytest.fixture
-def wire(backend: MediaBackend) -> Api:
-    return wire_api(backend)
 
 
 def _enterprise(api: Api, key: str = "ent", balance: str = "100", **limits: int) -> None:
@@ -189,10 +152,10 @@ def test_plan__admin_api_refuses_custom_limits_on_another_plan(api: Api) -> None
 
 # --- headers --------------------------------------------------------------------------------
 def test_rate_headers__doc_example_after_three_requests(api: Api) -> None:
-    assert rate(api.image()) == (30, 29, 1741953660)
-    assert rate(api.image()) == (30, 28, 1741953660)
+    assert rate(api.image()) == (30, 29, FIRST_RESET)
+    assert rate(api.image()) == (30, 28, FIRST_RESET)
     # The doc's example, exactly: X-RateLimit-Limit: 30, -Remaining: 27, -Reset: 1741953660.
-    assert rate(api.image()) == (30, 27, 1741953660)
+    assert rate(api.image()) == (30, 27, FIRST_RESET)
 
 
 Scenario = Callable[[Api], Reply]
@@ -253,11 +216,11 @@ HEADER_CASES: list[tuple[str, Scenario, int, tuple[int, int]]] = [
     ("status-404", lambda api: api.job("vid_000000000000", key="ent"), 404, (4, 4)),
     ("delete-404", lambda api: api.delete("media_000000000000", key="ent"), 404, (4, 4)),
     ("unknown-path-404", lambda api: api.request("GET", "/v1/hosting/nothing", key="ent"), 404, (4, 4)),
-    ("get-image-405", lambda api: api.request("GET", IMAGE, key="ent"), 405, (4, 4)),
-    ("get-video-405", lambda api: api.request("GET", VIDEO, key="ent"), 405, (4, 4)),
-    ("post-list-405", lambda api: api.request("POST", PREFIX, json={}, key="ent"), 405, (4, 4)),
-    ("image-413", lambda api: api.request("POST", IMAGE, content=TOO_BIG, key="ent"), 413, (4, 4)),
-    ("video-413", lambda api: api.request("POST", VIDEO, content=TOO_BIG, key="ent"), 413, (3, 3)),
+    ("get-image-405", lambda api: api.request("GET", IMAGE_PATH, key="ent"), 405, (4, 4)),
+    ("get-video-405", lambda api: api.request("GET", VIDEO_PATH, key="ent"), 405, (4, 4)),
+    ("post-list-405", lambda api: api.request("POST", API_PREFIX, json={}, key="ent"), 405, (4, 4)),
+    ("image-413", lambda api: api.request("POST", IMAGE_PATH, content=TOO_BIG, key="ent"), 413, (4, 4)),
+    ("video-413", lambda api: api.request("POST", VIDEO_PATH, content=TOO_BIG, key="ent"), 413, (3, 3)),
     ("image-429", _exhaust_images, 429, (4, 0)),
     ("video-429", _exhaust_videos, 429, (3, 0)),
     ("image-500", _failing, 500, (4, 3)),
@@ -283,11 +246,11 @@ def test_rate_headers__on_every_response_with_valid_credentials(
     ("method", "path", "body", "status"),
     [
         ("GET", "/v1/hosting/nothing", b"", 404),
-        ("GET", IMAGE, b"", 405),
-        ("DELETE", VIDEO, b"", 405),
-        ("POST", IMAGE, TOO_BIG, 413),
-        ("POST", IMAGE, b'{"prompt": "a cat"}', 401),
-        ("GET", PREFIX, b"", 401),
+        ("GET", IMAGE_PATH, b"", 405),
+        ("DELETE", VIDEO_PATH, b"", 405),
+        ("POST", IMAGE_PATH, TOO_BIG, 413),
+        ("POST", IMAGE_PATH, b'{"prompt": "a cat"}', 401),
+        ("GET", API_PREFIX, b"", 401),
     ],
 )
 def test_rate_headers__absent_without_credentials(
@@ -369,7 +332,7 @@ def test_rate_limit__429_uses_no_slot_creates_nothing_charges_nothing(api: Api) 
     [
         pytest.param(lambda api: api.image({"prompt": ""}, key="ent"), id="400-invalid-prompt"),
         pytest.param(lambda api: api.image({"prompt": "a", "n": 5}, key="ent"), id="400-invalid-parameter"),
-        pytest.param(lambda api: api.request("POST", IMAGE, content=b"{", key="ent"), id="400-bad-json"),
+        pytest.param(lambda api: api.request("POST", IMAGE_PATH, content=b"{", key="ent"), id="400-bad-json"),
         pytest.param(lambda api: api.image({"prompt": "a", "n": 4, "quality": "hd"}, key="ent"), id="402"),
         pytest.param(
             lambda api: (api.backend.faults.fail_next("image"), api.image(key="ent"))[1], id="500-injected"

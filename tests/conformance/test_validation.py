@@ -13,13 +13,10 @@ from typing import Any
 
 import pytest
 
-from mock_media import MediaBackend, MockConfig, build_handler
-
-from ..doors import DEFAULT_KEY, Api, asgi_transport, wire_transport
-from . import Snapshot, assert_invalid_parameter, assert_invalid_prompt, wire_api
-
-IMAGE_PATH = "/v1/hosting/media/image"
-VIDEO_PATH = "/v1/hosting/media/video"
+from mock_media import MediaBackend, MockConfig
+from tests.doc_tables import IMAGE_PATH, VIDEO_PATH
+from tests.doors import DEFAULT_KEY, Api, door_api, wire_api
+from tests.helpers import Snapshot, assert_error, assert_journaled_rejection
 
 # (field, bad value): wrong types, out-of-enum values and out-of-range numbers.
 BAD_IMAGE_VALUES: list[tuple[str, Any]] = [
@@ -126,39 +123,33 @@ BAD_BODIES: list[bytes] = [
 ]
 
 
-@pytest.fixture
-def wire(backend: MediaBackend) -> Api:
-    return wire_api(backend)
-
-
-def primed(api: Api) -> Snapshot:
-    """Make one job (so that "unchanged" is not trivially empty) and snapshot the state."""
+def assert_rejected_changing_nothing(
+    api: Api, path: str, code: str, *, param: str | None = None, **request: Any
+) -> None:
+    """``POST path`` (with ``request``: json=, content=, headers=) is a 400 ``code`` naming
+    ``param`` that changes nothing (decision 14). One job is made first, so that "nothing
+    changed" is not trivially empty."""
     assert api.image({"prompt": "a cat"}).status == 200
-    return Snapshot.of(api.backend)
+    before = Snapshot.of(api.backend)
 
+    r = api.request("POST", path, **request)
 
-def assert_nothing_changed(api: Api, before: Snapshot) -> None:
+    assert_error(r, 400, code, param=param)
     assert Snapshot.of(api.backend) == before
 
 
 @pytest.mark.parametrize(("field", "value"), BAD_IMAGE_VALUES)
 def test_image__bad_parameter_is_invalid_parameter_naming_it(wire: Api, field: str, value: Any) -> None:
-    before = primed(wire)
-
-    r = wire.image({"prompt": "a cat", field: value})
-
-    assert_invalid_parameter(r, field)
-    assert_nothing_changed(wire, before)
+    assert_rejected_changing_nothing(
+        wire, IMAGE_PATH, "invalid_parameter", param=field, json={"prompt": "a cat", field: value}
+    )
 
 
 @pytest.mark.parametrize(("field", "value"), BAD_VIDEO_VALUES)
 def test_video__bad_parameter_is_invalid_parameter_naming_it(wire: Api, field: str, value: Any) -> None:
-    before = primed(wire)
-
-    r = wire.video({"prompt": "a crab", field: value})
-
-    assert_invalid_parameter(r, field)
-    assert_nothing_changed(wire, before)
+    assert_rejected_changing_nothing(
+        wire, VIDEO_PATH, "invalid_parameter", param=field, json={"prompt": "a crab", field: value}
+    )
 
 
 @pytest.mark.parametrize(
@@ -175,7 +166,7 @@ def test_generation__bad_parameter_through_every_door(
 ) -> None:
     r = api.request("POST", path, json=body)
 
-    assert_invalid_parameter(r, param)
+    assert_error(r, 400, "invalid_parameter", param=param)
     assert api.backend.store.jobs == {}
 
 
@@ -213,11 +204,7 @@ def test_generation__invalid_parameter_body_is_exact(
 ) -> None:
     r = api.request("POST", path, json=body)
 
-    assert r.status == 400
-    assert r.json() == {
-        "error": {"code": "invalid_parameter", "message": message, "param": param, "status": 400},
-        "detail": message,
-    }
+    assert_error(r, 400, "invalid_parameter", message=message, param=param)
 
 
 @pytest.mark.parametrize(
@@ -233,11 +220,7 @@ def test_generation__invalid_parameter_body_is_exact(
 def test_image__invalid_prompt_body_is_exact(api: Api, body: dict[str, Any], message: str) -> None:
     r = api.image(body)
 
-    assert r.status == 400
-    assert r.json() == {
-        "error": {"code": "invalid_prompt", "message": message, "status": 400},
-        "detail": message,
-    }
+    assert_error(r, 400, "invalid_prompt", message=message)
 
 
 @pytest.mark.parametrize("path", [IMAGE_PATH, VIDEO_PATH])
@@ -245,12 +228,7 @@ def test_image__invalid_prompt_body_is_exact(api: Api, body: dict[str, Any], mes
 def test_generation__empty_blank_or_too_long_prompt_is_invalid_prompt(
     wire: Api, path: str, prompt: str
 ) -> None:
-    before = primed(wire)
-
-    r = wire.request("POST", path, json={"prompt": prompt})
-
-    assert_invalid_prompt(r)
-    assert_nothing_changed(wire, before)
+    assert_rejected_changing_nothing(wire, path, "invalid_prompt", json={"prompt": prompt})
 
 
 @pytest.mark.parametrize("path", [IMAGE_PATH, VIDEO_PATH])
@@ -258,12 +236,7 @@ def test_generation__empty_blank_or_too_long_prompt_is_invalid_prompt(
 def test_generation__missing_or_null_prompt_is_invalid_prompt(
     wire: Api, path: str, body: dict[str, Any]
 ) -> None:
-    before = primed(wire)
-
-    r = wire.request("POST", path, json=body)
-
-    assert_invalid_prompt(r)
-    assert_nothing_changed(wire, before)
+    assert_rejected_changing_nothing(wire, path, "invalid_prompt", json=body)
 
 
 @pytest.mark.parametrize("path", [IMAGE_PATH, VIDEO_PATH])
@@ -271,12 +244,7 @@ def test_generation__missing_or_null_prompt_is_invalid_prompt(
 def test_generation__non_string_prompt_is_invalid_parameter_naming_prompt(
     wire: Api, path: str, prompt: Any
 ) -> None:
-    before = primed(wire)
-
-    r = wire.request("POST", path, json={"prompt": prompt})
-
-    assert_invalid_parameter(r, "prompt")
-    assert_nothing_changed(wire, before)
+    assert_rejected_changing_nothing(wire, path, "invalid_parameter", param="prompt", json={"prompt": prompt})
 
 
 @pytest.mark.parametrize("path", [IMAGE_PATH, VIDEO_PATH])
@@ -311,44 +279,37 @@ def test_image__escaped_surrogate_pair_is_one_character(wire: Api) -> None:
 def test_generation__body_that_is_not_a_json_object_is_invalid_parameter_naming_body(
     wire: Api, path: str, body: bytes
 ) -> None:
-    before = primed(wire)
-
-    r = wire.request("POST", path, content=body, headers={"Content-Type": "application/json"})
-
-    assert_invalid_parameter(r, "body")
-    assert_nothing_changed(wire, before)
+    assert_rejected_changing_nothing(
+        wire,
+        path,
+        "invalid_parameter",
+        param="body",
+        content=body,
+        headers={"Content-Type": "application/json"},
+    )
 
 
 @pytest.mark.parametrize("body", [b"", b"not json", b"[1]", b"\xff", b'{"prompt": NaN}'])
 def test_image__bad_body_through_every_door(api: Api, body: bytes) -> None:
     r = api.request("POST", IMAGE_PATH, content=body)
 
-    assert_invalid_parameter(r, "body")
+    assert_error(r, 400, "invalid_parameter", param="body")
 
 
 def test_image__empty_body_message_is_exact(api: Api) -> None:
     r = api.request("POST", IMAGE_PATH, content=b"")
 
     message = "Request body is empty; expected a JSON object"
-    assert r.json() == {
-        "error": {"code": "invalid_parameter", "message": message, "param": "body", "status": 400},
-        "detail": message,
-    }
+    assert_error(r, 400, "invalid_parameter", message=message, param="body")
 
 
 def test_generation__rejection_uses_a_rate_limit_slot_and_is_journaled(api: Api) -> None:
     r = api.image({"prompt": "a cat", "n": 0})
 
-    assert_invalid_parameter(r, "n")
+    assert_error(r, 400, "invalid_parameter", param="n")
     assert r.headers["x-ratelimit-limit"] == "30"  # the default Pro plan
     assert r.headers["x-ratelimit-remaining"] == "29"
-    [entry] = api.backend.journal.query(path=IMAGE_PATH)
-    assert (entry.status, entry.error_code, entry.cost_usd, entry.job_id) == (
-        400,
-        "invalid_parameter",
-        None,
-        None,
-    )
+    assert_journaled_rejection(api, IMAGE_PATH, 400, "invalid_parameter")
     assert api.backend.store.jobs == {} and api.backend.store.media == {}
     assert api.backend.accounts[DEFAULT_KEY].spent == 0
 
@@ -356,9 +317,9 @@ def test_generation__rejection_uses_a_rate_limit_slot_and_is_journaled(api: Api)
 def test_generation__validation_comes_before_the_balance(wire: Api) -> None:
     wire.backend.register_account(DEFAULT_KEY, "pro", "0")
 
-    assert_invalid_parameter(wire.image({"prompt": "a cat", "quality": "4k"}), "quality")
-    assert_invalid_prompt(wire.video({"prompt": ""}))
-    assert wire.image({"prompt": "a cat"}).error["code"] == "insufficient_balance"
+    assert_error(wire.image({"prompt": "a cat", "quality": "4k"}), 400, "invalid_parameter", param="quality")
+    assert_error(wire.video({"prompt": ""}), 400, "invalid_prompt")
+    assert_error(wire.image({"prompt": "a cat"}), 402, "insufficient_balance")
 
 
 # --- unknown fields (decision 5): ignored and journaled, or refused in strict mode ----------
@@ -393,10 +354,7 @@ def test_image__known_fields_only_journal_no_ignored_fields(wire: Api) -> None:
 
 @pytest.fixture(params=["wire", "asgi"])
 def strict(request: pytest.FixtureRequest) -> Api:
-    backend = MediaBackend(MockConfig(strict=True))
-    handler = build_handler(backend)
-    transport = wire_transport(handler) if request.param == "wire" else asgi_transport(handler)
-    return Api(backend, transport, request.param)
+    return door_api(request, MediaBackend(MockConfig(strict=True)), request.param)
 
 
 @pytest.mark.parametrize(
@@ -415,14 +373,14 @@ def test_generation__strict_mode_refuses_unknown_fields(
 ) -> None:
     r = strict.request("POST", path, json=body)
 
-    assert_invalid_parameter(r, field)
+    assert_error(r, 400, "invalid_parameter", param=field)
     assert strict.backend.store.jobs == {}
 
 
 def test_image__strict_mode_message_is_exact(strict: Api) -> None:
     r = strict.image({"prompt": "a cat", "colour": "red"})
 
-    assert r.json()["error"]["message"] == "Unknown parameter 'colour'"
+    assert_error(r, 400, "invalid_parameter", message="Unknown parameter 'colour'", param="colour")
 
 
 @pytest.mark.parametrize(
@@ -473,22 +431,14 @@ def moderated() -> Api:
 @pytest.mark.parametrize("path", [IMAGE_PATH, VIDEO_PATH])
 @pytest.mark.parametrize("prompt", ["a forbidden city", "Forbidden fruit", "FORBIDDEN", "it is forbidden."])
 def test_generation__blocked_term_in_prompt_is_invalid_prompt(moderated: Api, path: str, prompt: str) -> None:
-    before = primed(moderated)
-
-    r = moderated.request("POST", path, json={"prompt": prompt})
-
-    assert_invalid_prompt(r)
-    assert_nothing_changed(moderated, before)
+    assert_rejected_changing_nothing(moderated, path, "invalid_prompt", json={"prompt": prompt})
 
 
 def test_image__blocked_prompt_message_is_exact(moderated: Api) -> None:
     r = moderated.image({"prompt": "the forbidden city at dawn"})
 
     message = "prompt contains disallowed content: 'forbidden'"
-    assert r.json() == {
-        "error": {"code": "invalid_prompt", "message": message, "status": 400},
-        "detail": message,
-    }
+    assert_error(r, 400, "invalid_prompt", message=message)
 
 
 def test_image__prompt_without_a_blocked_term_passes_moderation(moderated: Api) -> None:

@@ -7,31 +7,22 @@ from typing import Any
 
 import pytest
 
-from mock_media import MediaBackend
 from mock_media.core.requests import VideoRequest
-
-from ..doors import Api
-from . import (
+from tests.doc_tables import (
     DOC_FPS,
-    DOC_IMAGE_RESOLUTIONS,
-    DOC_QUALITIES,
-    DOC_VIDEO_ASPECT_RATIOS,
+    DOC_VIDEO_DEFAULTS,
+    DOC_VIDEO_ESTIMATE,
+    DOC_VIDEO_REQUEST,
     JOB_ID_VIDEO,
-    MEDIA_BASE,
+    MEDIA_HOST,
     MEDIA_ID,
-    START,
+    START_ISO,
     TIMESTAMP,
-    exact,
-    wire_api,
+    VIDEO_RESOLUTION_ROWS,
 )
+from tests.doors import Api
+from tests.helpers import assert_served_file, exact, stored_request
 
-# The doc's "Generate video" request example.
-DOC_REQUEST = {
-    "prompt": "A crab walking on a sandy beach at sunset, waves rolling in, cinematic slow motion",
-    "duration_seconds": 5,
-    "aspect_ratio": "16:9",
-    "quality": "standard",
-}
 # The doc's processing example has job_id, status, created_at, estimated_completion_seconds,
 # prompt, duration_seconds; the fake adds model and cost_usd (charged on acceptance, decision 8).
 PROCESSING_KEYS = [
@@ -60,24 +51,6 @@ COMPLETED_KEYS = [
 DOC_OUTPUT_KEYS = ["media_id", "url", "duration_seconds", "width", "height", "fps", "format", "size_bytes"]
 LONG_ENOUGH = 3600.0  # every video is due by then
 
-RESOLUTION_ROWS = [
-    (aspect, quality, DOC_IMAGE_RESOLUTIONS[aspect][quality])
-    for aspect in DOC_VIDEO_ASPECT_RATIOS
-    for quality in DOC_QUALITIES
-]
-
-
-@pytest.fixture
-def wire(backend: MediaBackend) -> Api:
-    return wire_api(backend)
-
-
-def video_request(api: Api, job_id: str) -> VideoRequest:
-    """The validated request the backend stored for a job (defaults applied)."""
-    request = api.backend.store.jobs[job_id].request
-    assert isinstance(request, VideoRequest)
-    return request
-
 
 def finished(api: Api, body: Any) -> dict[str, Any]:
     """Let the video's time pass, then poll it; it must have completed."""
@@ -90,26 +63,26 @@ def finished(api: Api, body: Any) -> dict[str, Any]:
 
 
 def test_video__doc_example_answers_processing_in_the_doc_shape(api: Api) -> None:
-    r = api.video(DOC_REQUEST)
+    r = api.video(DOC_VIDEO_REQUEST)
 
     assert r.status == 200, r.body
     body = r.json()
     assert list(body) == PROCESSING_KEYS
     assert JOB_ID_VIDEO.fullmatch(body["job_id"])
     assert body["status"] == "processing"
-    assert body["created_at"] == START
+    assert body["created_at"] == START_ISO
     assert body["model"] == "veo-3"
-    assert body["estimated_completion_seconds"] == 120  # the doc's example, for a 5 s standard clip
-    assert body["prompt"] == DOC_REQUEST["prompt"]
+    assert body["estimated_completion_seconds"] == DOC_VIDEO_ESTIMATE  # for a 5 s standard clip
+    assert body["prompt"] == DOC_VIDEO_REQUEST["prompt"]
     assert type(body["duration_seconds"]) is int and body["duration_seconds"] == 5
     assert exact(r)["cost_usd"] == Decimal("4.00")
 
 
 def test_video__doc_example_completes_in_the_doc_shape(api: Api) -> None:
-    submitted = api.video(DOC_REQUEST).json()
+    submitted = api.video(DOC_VIDEO_REQUEST).json()
     job_id = submitted["job_id"]
 
-    api.advance(119)
+    api.advance(DOC_VIDEO_ESTIMATE - 1)
     assert api.job(job_id).json()["status"] == "processing"
     api.advance(1)
     r = api.job(job_id)
@@ -119,16 +92,16 @@ def test_video__doc_example_completes_in_the_doc_shape(api: Api) -> None:
     assert list(body) == COMPLETED_KEYS
     assert body["job_id"] == job_id
     assert body["status"] == "completed"
-    assert body["created_at"] == START
+    assert body["created_at"] == START_ISO
     assert body["completed_at"] == "2025-03-14T12:02:00Z"
     assert TIMESTAMP.fullmatch(body["completed_at"])
     assert body["model"] == "veo-3"
-    assert body["prompt"] == DOC_REQUEST["prompt"]
+    assert body["prompt"] == DOC_VIDEO_REQUEST["prompt"]
     assert exact(r)["cost_usd"] == Decimal("4.00")
     [out] = body["outputs"]
     assert list(out) == DOC_OUTPUT_KEYS
     assert MEDIA_ID.fullmatch(out["media_id"])
-    assert out["url"] == f"https://media.moltbotden.com/generated/{job_id}.mp4"
+    assert out["url"] == f"{MEDIA_HOST}/generated/{job_id}.mp4"
     assert type(out["duration_seconds"]) is float and out["duration_seconds"] == 5.0
     assert (out["width"], out["height"]) == (1920, 1080)
     assert type(out["fps"]) is int and out["fps"] == 24
@@ -143,8 +116,8 @@ def test_video__prompt_only_applies_every_default(api: Api) -> None:
     body = r.json()
     assert body["duration_seconds"] == 5
     assert exact(r)["cost_usd"] == Decimal("4.00")
-    assert video_request(api, body["job_id"]) == VideoRequest(
-        prompt="a crab", duration_seconds=5, aspect_ratio="16:9", quality="standard", fps=24, seed=None
+    assert stored_request(api, body["job_id"], VideoRequest) == VideoRequest(
+        prompt="a crab", **DOC_VIDEO_DEFAULTS
     )
     [out] = finished(api, body)["outputs"]
     assert (out["width"], out["height"], out["fps"], out["duration_seconds"]) == (1920, 1080, 24, 5.0)
@@ -158,10 +131,10 @@ def test_video__null_optional_field_means_its_default(wire: Api, field: str) -> 
     body = r.json()
     assert body["duration_seconds"] == 5
     assert exact(r)["cost_usd"] == Decimal("4.00")
-    assert video_request(wire, body["job_id"]) == VideoRequest(prompt="a crab")
+    assert stored_request(wire, body["job_id"], VideoRequest) == VideoRequest(prompt="a crab")
 
 
-@pytest.mark.parametrize(("aspect_ratio", "quality", "size"), RESOLUTION_ROWS)
+@pytest.mark.parametrize(("aspect_ratio", "quality", "size"), VIDEO_RESOLUTION_ROWS)
 def test_video__resolution_follows_the_image_table(
     wire: Api, aspect_ratio: str, quality: str, size: tuple[int, int]
 ) -> None:
@@ -205,7 +178,7 @@ def test_video__seed_is_accepted(wire: Api, seed: int) -> None:
     r = wire.video({"prompt": "a crab", "seed": seed})
 
     assert r.status == 200, r.body
-    assert video_request(wire, r.json()["job_id"]).seed == seed
+    assert stored_request(wire, r.json()["job_id"], VideoRequest).seed == seed
 
 
 def test_video__processing_has_no_outputs_and_completion_keeps_the_ids(wire: Api) -> None:
@@ -222,11 +195,7 @@ def test_video__processing_has_no_outputs_and_completion_keeps_the_ids(wire: Api
 def test_video__output_file_is_an_mp4_of_size_bytes(api: Api) -> None:
     body = api.video({"prompt": "a crab", "duration_seconds": 1, "aspect_ratio": "1:1"}).json()
     out = finished(api, body)["outputs"][0]
-    assert out["url"].startswith(MEDIA_BASE + "/generated/")
 
-    r = api.request("GET", out["url"].removeprefix(MEDIA_BASE), key=None)
+    data = assert_served_file(api, out, "video/mp4")
 
-    assert r.status == 200
-    assert r.headers["content-type"] == "video/mp4"
-    assert len(r.body) == out["size_bytes"] == int(r.headers["content-length"])
-    assert r.body[4:8] == b"ftyp"
+    assert data[4:8] == b"ftyp"

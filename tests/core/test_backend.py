@@ -8,6 +8,7 @@ import pytest
 
 from mock_media import Kind, MediaBackend, MockConfig
 from mock_media.core.errors import InvalidParameter
+from tests.doc_tables import START_EPOCH
 
 
 def test_register_account__update_keeps_what_it_leaves_out() -> None:
@@ -62,4 +63,4 @@ def test_reset__same_seed_gives_the_same_ids_and_time_again() -> None:
     again = backend.generate(backend.register_account("k"), Kind.IMAGE, b'{"prompt": "a cat"}')
 
     assert again.job.job_id == first
-    assert again.job.created_at == 1741953600.0
+    assert again.job.created_at == START_EPOCH

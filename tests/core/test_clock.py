@@ -8,16 +8,15 @@ from datetime import UTC, datetime, timedelta, timezone
 import pytest
 
 from mock_media.core.clock import Clock, ManualClock, SystemClock, iso8601, to_epoch
-
-START = 1741953600.0  # 2025-03-14T12:00:00Z
+from tests.doc_tables import START_EPOCH, START_ISO
 
 
 @pytest.mark.parametrize(
     "value",
     [
-        START,
-        int(START),
-        "2025-03-14T12:00:00Z",
+        float(START_EPOCH),
+        START_EPOCH,
+        START_ISO,
         "2025-03-14T12:00:00+00:00",
         "2025-03-14T13:00:00+01:00",
         "2025-03-14T12:00:00",  # naive: UTC
@@ -27,7 +26,7 @@ START = 1741953600.0  # 2025-03-14T12:00:00Z
     ],
 )
 def test_to_epoch__accepts_every_spelling_of_the_doc_example(value: datetime | float | str) -> None:
-    assert to_epoch(value) == START
+    assert to_epoch(value) == START_EPOCH
 
 
 def test_to_epoch__rejects_a_boolean() -> None:
@@ -43,11 +42,11 @@ def test_to_epoch__rejects_nonsense() -> None:
 @pytest.mark.parametrize(
     ("epoch", "text"),
     [
-        (START, "2025-03-14T12:00:00Z"),
-        (START + 8, "2025-03-14T12:00:08Z"),
-        (START + 135, "2025-03-14T12:02:15Z"),
-        (START + 0.999, "2025-03-14T12:00:00Z"),  # whole seconds, not rounded up
-        (START + 86400 * 366, "2026-03-15T12:00:00Z"),
+        (START_EPOCH, START_ISO),
+        (START_EPOCH + 8, "2025-03-14T12:00:08Z"),
+        (START_EPOCH + 135, "2025-03-14T12:02:15Z"),
+        (START_EPOCH + 0.999, START_ISO),  # whole seconds, not rounded up
+        (START_EPOCH + 86400 * 366, "2026-03-15T12:00:00Z"),
         (0, "1970-01-01T00:00:00Z"),
     ],
 )
@@ -56,39 +55,39 @@ def test_iso8601__whole_seconds_utc_with_z(epoch: float, text: str) -> None:
 
 
 def test_manual_clock__starts_where_told_and_moves_only_when_told() -> None:
-    clock = ManualClock("2025-03-14T12:00:00Z")
-    assert clock.now() == START
-    assert clock.now() == START
+    clock = ManualClock(START_ISO)
+    assert clock.now() == START_EPOCH
+    assert clock.now() == START_EPOCH
     clock.advance(0.25)
     clock.advance(59.75)
-    assert clock.now() == START + 60
+    assert clock.now() == START_EPOCH + 60
     clock.advance(0)
-    assert clock.now() == START + 60
+    assert clock.now() == START_EPOCH + 60
 
 
 def test_manual_clock__cannot_go_backwards() -> None:
-    clock = ManualClock(START)
+    clock = ManualClock(START_EPOCH)
     with pytest.raises(ValueError):
         clock.advance(-1)
     with pytest.raises(ValueError):
-        clock.set(START - 1)
-    assert clock.now() == START
+        clock.set(START_EPOCH - 1)
+    assert clock.now() == START_EPOCH
 
 
 def test_manual_clock__set_jumps_forward() -> None:
-    clock = ManualClock(START)
+    clock = ManualClock(START_EPOCH)
     clock.set("2025-03-14T12:02:00Z")
-    assert clock.now() == START + 120
-    clock.set(START + 120)  # the same instant is fine
-    assert clock.now() == START + 120
+    assert clock.now() == START_EPOCH + 120
+    clock.set(START_EPOCH + 120)  # the same instant is fine
+    assert clock.now() == START_EPOCH + 120
 
 
 def test_manual_clock__repr_shows_the_time() -> None:
-    assert repr(ManualClock(START)) == "ManualClock('2025-03-14T12:00:00Z')"
+    assert repr(ManualClock(START_EPOCH)) == f"ManualClock('{START_ISO}')"
 
 
 def test_clocks__satisfy_the_protocol() -> None:
-    assert isinstance(ManualClock(START), Clock)
+    assert isinstance(ManualClock(START_EPOCH), Clock)
     assert isinstance(SystemClock(), Clock)
 
 

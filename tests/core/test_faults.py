@@ -9,14 +9,13 @@ from mock_media.core.errors import ApiError, GenerationFailed, ModelUnavailable
 from mock_media.core.facts import ErrorCode, Kind
 from mock_media.core.faults import Faults, GenerationContext
 from mock_media.core.requests import ImageRequest, VideoRequest
-
-START = 1741953600.0
-GENERATION_FAILED = "Internal error during generation; safe to retry"
+from tests.doc_tables import GENERATION_FAILED, IMAGE_MODEL_DOWN, START_EPOCH, VIDEO_MODEL_DOWN
+from tests.helpers import assert_error
 
 
 @pytest.fixture
 def clock() -> ManualClock:
-    return ManualClock(START)
+    return ManualClock(START_EPOCH)
 
 
 @pytest.fixture
@@ -24,7 +23,7 @@ def faults(clock: ManualClock) -> Faults:
     return Faults(clock)
 
 
-def ctx(kind: str = "image", account: str = "a", now: float = START) -> GenerationContext:
+def ctx(kind: str = "image", account: str = "a", now: float = START_EPOCH) -> GenerationContext:
     request = ImageRequest(prompt="i") if kind == "image" else VideoRequest(prompt="v")
     return GenerationContext(Kind(kind), account, now, request, 1)
 
@@ -43,10 +42,7 @@ def test_fail_next__one_generation_failed_then_gone(faults: Faults) -> None:
     error = faults.request_error(ctx())
     assert isinstance(error, GenerationFailed)
     assert (error.status, error.message) == (500, GENERATION_FAILED)
-    assert error.body() == {
-        "error": {"code": "generation_failed", "message": GENERATION_FAILED, "status": 500},
-        "detail": GENERATION_FAILED,
-    }
+    assert_error(error.body(), 500, "generation_failed", message=GENERATION_FAILED)
     assert faults.request_error(ctx()) is None
     assert faults.rules == []
 
@@ -92,26 +88,26 @@ def test_fail_next__unknown_code_is_refused(faults: Faults) -> None:
 def test_model_down__503_for_its_window_only(faults: Faults, clock: ManualClock) -> None:
     clock.advance(10)
     rule = faults.model_down("image", seconds=30)
-    assert (rule.start, rule.until) == (START + 10, START + 40)
+    assert (rule.start, rule.until) == (START_EPOCH + 10, START_EPOCH + 40)
     for offset in (10, 25, 39.999):
-        error = faults.request_error(ctx(now=START + offset))
+        error = faults.request_error(ctx(now=START_EPOCH + offset))
         assert isinstance(error, ModelUnavailable), offset
-        assert error.message == "Upstream model imagen-4 is temporarily unavailable; retry"
-    assert faults.request_error(ctx("video", now=START + 20)) is None
-    assert faults.request_error(ctx(now=START + 40)) is None
-    assert faults.request_error(ctx(now=START + 9)) is None  # before it went down
+        assert error.message == IMAGE_MODEL_DOWN
+    assert faults.request_error(ctx("video", now=START_EPOCH + 20)) is None
+    assert faults.request_error(ctx(now=START_EPOCH + 40)) is None
+    assert faults.request_error(ctx(now=START_EPOCH + 9)) is None  # before it went down
 
 
 def test_model_down__until_an_instant(faults: Faults) -> None:
-    faults.model_down("video", until=START + 5)
-    error = faults.request_error(ctx("video", now=START + 4))
-    assert error is not None and error.message == "Upstream model veo-3 is temporarily unavailable; retry"
-    assert faults.request_error(ctx("video", now=START + 5)) is None
+    faults.model_down("video", until=START_EPOCH + 5)
+    error = faults.request_error(ctx("video", now=START_EPOCH + 4))
+    assert error is not None and error.message == VIDEO_MODEL_DOWN
+    assert faults.request_error(ctx("video", now=START_EPOCH + 5)) is None
 
 
 def test_model_down__forever_for_every_kind_until_cleared(faults: Faults) -> None:
     faults.model_down()
-    for now in (START, START + 86400 * 365):
+    for now in (START_EPOCH, START_EPOCH + 86400 * 365):
         assert _code(faults.request_error(ctx("image", now=now))) == "model_unavailable"
         assert _code(faults.request_error(ctx("video", now=now))) == "model_unavailable"
     faults.clear()
@@ -133,7 +129,7 @@ def test_fail_next_video_jobs__code_message_account(faults: Faults) -> None:
     assert faults.job_failure(ctx("video", account="b")) == ("model_unavailable", "Veo capacity")
 
 
-def test_request_faults_do_not_feed_job_failures(faults: Faults) -> None:
+def test_faults__request_faults_do_not_feed_job_failures(faults: Faults) -> None:
     faults.fail_next("video")
     assert faults.job_failure(ctx("video")) is None
     assert _code(faults.request_error(ctx("video"))) == "generation_failed"

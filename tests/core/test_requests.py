@@ -1,6 +1,6 @@
 """Unit tests of mock_media.core.requests: defaults, price, resolution and estimate.
 
-Expected values are typed out from the doc's tables, never computed with the code under test.
+Expected values are the doc's tables (tests/doc_tables.py), never computed with the code under test.
 """
 
 from __future__ import annotations
@@ -12,80 +12,49 @@ import pytest
 
 from mock_media import Kind
 from mock_media.core.requests import ImageRequest, VideoRequest
-
-# "| Aspect Ratio | Standard Resolution | HD Resolution | Common Use |"
-RESOLUTIONS = [
-    ("1:1", "standard", 1024, 1024),
-    ("1:1", "hd", 2048, 2048),
-    ("16:9", "standard", 1920, 1080),
-    ("16:9", "hd", 3840, 2160),
-    ("9:16", "standard", 1080, 1920),
-    ("9:16", "hd", 2160, 3840),
-    ("4:3", "standard", 1440, 1080),
-    ("4:3", "hd", 2880, 2160),
-    ("3:4", "standard", 1080, 1440),
-    ("3:4", "hd", 2160, 2880),
-]
-VIDEO_RESOLUTIONS = [row for row in RESOLUTIONS if row[0] in ("16:9", "9:16", "1:1")]  # decision 11
-
-# "| Quality | Price per Image |" x n, and "| Variations | Price |".
-IMAGE_COSTS = [
-    ("standard", 1, "0.04"),
-    ("standard", 2, "0.08"),
-    ("standard", 3, "0.12"),
-    ("standard", 4, "0.16"),
-    ("hd", 1, "0.08"),
-    ("hd", 2, "0.16"),
-    ("hd", 3, "0.24"),
-    ("hd", 4, "0.32"),
-]
-# "| Duration | Standard Price | HD Price |": $0.80 / $1.60 per second.
-PER_SECOND = {"standard": Decimal("0.80"), "hd": Decimal("1.60")}
-VIDEO_COSTS = [
-    (5, "standard", "4.00"),
-    (5, "hd", "8.00"),
-    (10, "standard", "8.00"),
-    (10, "hd", "16.00"),
-    (30, "standard", "24.00"),
-    (30, "hd", "48.00"),
-]
+from tests.doc_tables import (
+    DOC_FPS,
+    DOC_IMAGE_DEFAULTS,
+    DOC_QUALITIES,
+    DOC_VIDEO_ASPECT_RATIOS,
+    DOC_VIDEO_DEFAULTS,
+    DOC_VIDEO_PRICE_PER_SECOND,
+    IMAGE_PRICES,
+    IMAGE_RESOLUTION_ROWS,
+    VIDEO_PRICES,
+    VIDEO_RESOLUTION_ROWS,
+)
 
 
 def test_image_request__defaults_are_the_doc_defaults() -> None:
     request = ImageRequest(prompt="a cat")
 
-    assert (request.negative_prompt, request.aspect_ratio, request.quality) == (None, "1:1", "standard")
-    assert (request.style, request.n, request.seed) == (None, 1, None)
+    assert {field: getattr(request, field) for field in DOC_IMAGE_DEFAULTS} == DOC_IMAGE_DEFAULTS
     assert request.kind is Kind.IMAGE
 
 
 def test_video_request__defaults_are_the_doc_defaults() -> None:
     request = VideoRequest(prompt="a crab")
 
-    assert (request.duration_seconds, request.aspect_ratio, request.quality) == (5, "16:9", "standard")
-    assert (request.fps, request.seed) == (24, None)
+    assert {field: getattr(request, field) for field in DOC_VIDEO_DEFAULTS} == DOC_VIDEO_DEFAULTS
     assert request.kind is Kind.VIDEO
 
 
-@pytest.mark.parametrize(("aspect_ratio", "quality", "width", "height"), RESOLUTIONS)
+@pytest.mark.parametrize(("aspect_ratio", "quality", "size"), IMAGE_RESOLUTION_ROWS)
 def test_image_request__resolution_is_the_doc_table(
-    aspect_ratio: str, quality: str, width: int, height: int
+    aspect_ratio: str, quality: str, size: tuple[int, int]
 ) -> None:
-    request = ImageRequest(prompt="a", aspect_ratio=aspect_ratio, quality=quality)
-
-    assert request.resolution == (width, height)
+    assert ImageRequest(prompt="a", aspect_ratio=aspect_ratio, quality=quality).resolution == size
 
 
-@pytest.mark.parametrize(("aspect_ratio", "quality", "width", "height"), VIDEO_RESOLUTIONS)
+@pytest.mark.parametrize(("aspect_ratio", "quality", "size"), VIDEO_RESOLUTION_ROWS)
 def test_video_request__resolution_is_the_image_table(
-    aspect_ratio: str, quality: str, width: int, height: int
+    aspect_ratio: str, quality: str, size: tuple[int, int]
 ) -> None:
-    request = VideoRequest(prompt="a", aspect_ratio=aspect_ratio, quality=quality)
-
-    assert request.resolution == (width, height)
+    assert VideoRequest(prompt="a", aspect_ratio=aspect_ratio, quality=quality).resolution == size
 
 
-@pytest.mark.parametrize(("quality", "n", "cost"), IMAGE_COSTS)
+@pytest.mark.parametrize(("quality", "n", "cost"), IMAGE_PRICES)
 def test_image_request__cost_is_price_per_image_times_n(quality: str, n: int, cost: str) -> None:
     price = ImageRequest(prompt="a", quality=quality, n=n).cost
 
@@ -93,7 +62,7 @@ def test_image_request__cost_is_price_per_image_times_n(quality: str, n: int, co
     assert price == Decimal(cost)
 
 
-@pytest.mark.parametrize(("duration", "quality", "cost"), VIDEO_COSTS)
+@pytest.mark.parametrize(("duration", "quality", "cost"), VIDEO_PRICES)
 def test_video_request__cost_is_the_doc_table(duration: int, quality: str, cost: str) -> None:
     price = VideoRequest(prompt="a", duration_seconds=duration, quality=quality).cost
 
@@ -101,17 +70,17 @@ def test_video_request__cost_is_the_doc_table(duration: int, quality: str, cost:
     assert price == Decimal(cost)
 
 
-@pytest.mark.parametrize("quality", ["standard", "hd"])
+@pytest.mark.parametrize("quality", DOC_QUALITIES)
 @pytest.mark.parametrize("duration", range(1, 31))
 def test_video_request__cost_is_per_second_price_times_duration(duration: int, quality: str) -> None:
     assert (
         VideoRequest(prompt="a", duration_seconds=duration, quality=quality).cost
-        == PER_SECOND[quality] * duration
+        == DOC_VIDEO_PRICE_PER_SECOND[quality] * duration
     )
 
 
-@pytest.mark.parametrize("fps", [24, 30])
-@pytest.mark.parametrize("aspect_ratio", ["16:9", "9:16", "1:1"])
+@pytest.mark.parametrize("fps", DOC_FPS)
+@pytest.mark.parametrize("aspect_ratio", DOC_VIDEO_ASPECT_RATIOS)
 def test_video_request__cost_ignores_fps_and_aspect_ratio(fps: int, aspect_ratio: str) -> None:
     assert VideoRequest(prompt="a", fps=fps, aspect_ratio=aspect_ratio).cost == Decimal("4.00")
 

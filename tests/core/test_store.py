@@ -9,8 +9,7 @@ import pytest
 from mock_media.core.facts import JobStatus, Kind
 from mock_media.core.requests import ImageRequest, VideoRequest
 from mock_media.core.store import Job, Media, Store
-
-START = 1741953600.0
+from tests.doc_tables import START_EPOCH
 
 
 def _add(
@@ -24,10 +23,10 @@ def _add(
         account=account,
         request=request,
         cost=Decimal("0.04"),
-        created_at=START,
+        created_at=START_EPOCH,
         status=JobStatus.COMPLETED,
-        due_at=START,
-        completed_at=START + order,
+        due_at=START_EPOCH,
+        completed_at=START_EPOCH + order,
     )
     store.add_job(job)
     for index in range(outputs):
@@ -46,7 +45,7 @@ def _add(
                 format="mp4" if video else "webp",
                 size_bytes=100,
                 content_seed=order * 10 + index,
-                created_at=START + order,
+                created_at=START_EPOCH + order,
             )
         )
     return job

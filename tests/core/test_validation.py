@@ -10,6 +10,8 @@ from mock_media import Kind
 from mock_media.core.errors import InvalidParameter, InvalidPrompt
 from mock_media.core.requests import ImageRequest, VideoRequest
 from mock_media.core.validation import Moderation, parse_json_object, validate
+from tests.doc_tables import DOC_IMAGE_DEFAULTS, DOC_VIDEO_DEFAULTS
+from tests.helpers import assert_error
 
 # --- parse_json_object --------------------------------------------------------------------
 
@@ -78,24 +80,14 @@ def test_parse_json_object__syntax_error_says_not_valid_json(body: bytes) -> Non
 def test_validate__image_prompt_only_gets_the_doc_defaults() -> None:
     request, ignored = validate(Kind.IMAGE, {"prompt": "a cat"})
 
-    assert request == ImageRequest(
-        prompt="a cat",
-        negative_prompt=None,
-        aspect_ratio="1:1",
-        quality="standard",
-        style=None,
-        n=1,
-        seed=None,
-    )
+    assert request == ImageRequest(prompt="a cat", **DOC_IMAGE_DEFAULTS)
     assert ignored == ()
 
 
 def test_validate__video_prompt_only_gets_the_doc_defaults() -> None:
     request, ignored = validate(Kind.VIDEO, {"prompt": "a crab"})
 
-    assert request == VideoRequest(
-        prompt="a crab", duration_seconds=5, aspect_ratio="16:9", quality="standard", fps=24, seed=None
-    )
+    assert request == VideoRequest(prompt="a crab", **DOC_VIDEO_DEFAULTS)
     assert ignored == ()
 
 
@@ -119,45 +111,39 @@ def test_validate__nulls_are_absent() -> None:
     assert video == VideoRequest(prompt="a")
 
 
-def test_validate__every_image_field_is_carried_over() -> None:
-    data = {
-        "prompt": "p",
-        "negative_prompt": "np",
-        "aspect_ratio": "3:4",
-        "quality": "hd",
-        "style": "3d-render",
-        "n": 4,
-        "seed": 4294967295,
-    }
+@pytest.mark.parametrize(
+    ("kind", "data"),
+    [
+        (
+            Kind.IMAGE,
+            {
+                "prompt": "p",
+                "negative_prompt": "np",
+                "aspect_ratio": "3:4",
+                "quality": "hd",
+                "style": "3d-render",
+                "n": 4,
+                "seed": 4294967295,
+            },
+        ),
+        (
+            Kind.VIDEO,
+            {
+                "prompt": "p",
+                "duration_seconds": 30,
+                "aspect_ratio": "9:16",
+                "quality": "hd",
+                "fps": 30,
+                "seed": 0,
+            },
+        ),
+    ],
+    ids=["image", "video"],
+)
+def test_validate__every_field_is_carried_over(kind: Kind, data: dict[str, Any]) -> None:
+    request, _ = validate(kind, data)
 
-    request, _ = validate(Kind.IMAGE, data)
-
-    assert request == ImageRequest(
-        prompt="p",
-        negative_prompt="np",
-        aspect_ratio="3:4",
-        quality="hd",
-        style="3d-render",
-        n=4,
-        seed=4294967295,
-    )
-
-
-def test_validate__every_video_field_is_carried_over() -> None:
-    data = {
-        "prompt": "p",
-        "duration_seconds": 30,
-        "aspect_ratio": "9:16",
-        "quality": "hd",
-        "fps": 30,
-        "seed": 0,
-    }
-
-    request, _ = validate(Kind.VIDEO, data)
-
-    assert request == VideoRequest(
-        prompt="p", duration_seconds=30, aspect_ratio="9:16", quality="hd", fps=30, seed=0
-    )
+    assert request == (ImageRequest if kind is Kind.IMAGE else VideoRequest)(**data)
 
 
 def test_validate__unknown_fields_are_returned_in_body_order() -> None:
@@ -226,10 +212,7 @@ def test_validate__bad_value_names_the_field(kind: Kind, field: str, value: Any,
 
     assert caught.value.param == field
     assert caught.value.message == message
-    assert caught.value.body() == {
-        "error": {"code": "invalid_parameter", "message": message, "param": field, "status": 400},
-        "detail": message,
-    }
+    assert_error(caught.value.body(), 400, "invalid_parameter", message=message, param=field)
 
 
 def test_validate__long_enum_value_is_cut_in_the_message() -> None:
@@ -257,10 +240,7 @@ def test_validate__bad_prompt_is_invalid_prompt(kind: Kind, prompt: Any, message
 
     assert caught.value.message == message
     assert caught.value.param is None
-    assert caught.value.body() == {
-        "error": {"code": "invalid_prompt", "message": message, "status": 400},
-        "detail": message,
-    }
+    assert_error(caught.value.body(), 400, "invalid_prompt", message=message)
 
 
 @pytest.mark.parametrize(("prompt", "kind"), [(1, "an integer"), (["a"], "an array"), ({}, "an object")])

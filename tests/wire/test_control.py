@@ -12,12 +12,9 @@ from typing import Any
 
 import pytest
 
+from tests.doc_tables import API_PREFIX, IMAGE_PATH, JOB_ID_IMAGE, START_EPOCH, START_ISO, VIDEO_PATH
 from tests.doors import DEFAULT_KEY, Api, Reply
-
-START_EPOCH = 1741953600  # 2025-03-14T12:00:00Z, the doc's example time
-ID_CHARS = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
-IMAGE = "/v1/hosting/media/image"
-VIDEO = "/v1/hosting/media/video"
+from tests.helpers import assert_error, assert_no_rate_headers
 
 
 def admin(api: Api, method: str, route: str, json: Any = None, **kwargs: Any) -> Reply:
@@ -30,15 +27,6 @@ def ok(reply: Reply) -> Any:
     assert reply.status == 200, reply.body
     assert reply.headers["content-type"] == "application/json"
     return reply.json()
-
-
-def assert_invalid(reply: Reply, param: str) -> None:
-    assert reply.status == 400, reply.body
-    assert reply.error["code"] == "invalid_parameter"
-    assert reply.error["param"] == param
-    assert reply.error["status"] == 400
-    assert param in reply.error["message"]
-    assert reply.json()["detail"] == reply.error["message"]
 
 
 def image_job(api: Api, key: str = "k") -> dict[str, Any]:
@@ -58,7 +46,7 @@ def test_health__ok_with_seed_and_clock(api: Api) -> None:
 def test_health__admin_answers_carry_no_rate_limit_headers(api: Api) -> None:
     reply = admin(api, "GET", "/health", key="k")
     assert reply.status == 200
-    assert not [name for name in reply.headers if name.startswith("x-ratelimit")]
+    assert_no_rate_headers(reply)
 
 
 # --- reset ----------------------------------------------------------------------------------
@@ -92,7 +80,7 @@ def test_reset__new_seed_changes_ids_and_sticks(api: Api) -> None:
     assert ok(admin(api, "GET", "/health"))["seed"] == 5
     seed5 = image_job(api)["job_id"]
     assert seed5 != seed0
-    assert seed5.startswith("img_") and len(seed5) == 16 and set(seed5[4:]) <= set(ID_CHARS)
+    assert JOB_ID_IMAGE.fullmatch(seed5)
     ok(admin(api, "POST", "/reset", {}))  # no seed: a fresh start with the current one
     assert image_job(api)["job_id"] == seed5
     ok(admin(api, "POST", "/reset", {"seed": 0}))
@@ -102,22 +90,19 @@ def test_reset__new_seed_changes_ids_and_sticks(api: Api) -> None:
 @pytest.mark.parametrize("seed", ["5", True, 1.5, [5]])
 def test_reset__bad_seed_is_invalid_parameter(api: Api, seed: Any) -> None:
     image_job(api)
-    assert_invalid(admin(api, "POST", "/reset", {"seed": seed}), "seed")
+    assert_error(admin(api, "POST", "/reset", {"seed": seed}), 400, "invalid_parameter", param="seed")
     assert len(ok(admin(api, "GET", "/accounts"))["accounts"]) == 1  # nothing was reset
 
 
 def test_reset__body_not_json_is_invalid_parameter(api: Api) -> None:
-    reply = admin(api, "POST", "/reset", content=b"please")
-    assert reply.status == 400
-    assert reply.error["code"] == "invalid_parameter"
-    assert reply.error["param"] == "body"
+    assert_error(admin(api, "POST", "/reset", content=b"please"), 400, "invalid_parameter", param="body")
 
 
 # --- clock ----------------------------------------------------------------------------------
 def test_clock__starts_at_the_doc_example_time(api: Api) -> None:
     body = ok(admin(api, "GET", "/clock"))
     assert body["epoch"] == START_EPOCH
-    assert body["iso"] == "2025-03-14T12:00:00Z"
+    assert body["iso"] == START_ISO
     assert body["mode"] == "virtual"
 
 
@@ -159,14 +144,12 @@ def test_clock__advance_finishes_a_due_video(api: Api) -> None:
     ids=["negative", "string", "bool", "null", "missing", "list", "huge", "misspelt"],
 )
 def test_clock__advance_bad_seconds_is_invalid_parameter(api: Api, body: dict[str, Any]) -> None:
-    assert_invalid(admin(api, "POST", "/clock/advance", body), "seconds")
+    assert_error(admin(api, "POST", "/clock/advance", body), 400, "invalid_parameter", param="seconds")
     assert ok(admin(api, "GET", "/clock"))["epoch"] == START_EPOCH
 
 
 def test_clock__advance_without_body_is_invalid_parameter(api: Api) -> None:
-    reply = admin(api, "POST", "/clock/advance")
-    assert reply.status == 400
-    assert reply.error["code"] == "invalid_parameter"
+    assert_error(admin(api, "POST", "/clock/advance"), 400, "invalid_parameter", param="body")
 
 
 # --- accounts -------------------------------------------------------------------------------
@@ -223,8 +206,7 @@ def test_accounts__enterprise_custom_limits_apply(api: Api) -> None:
     assert first.status == 200
     assert first.headers["x-ratelimit-limit"] == "3"
     second = api.video(key="e")  # one concurrent job only
-    assert second.status == 429
-    assert second.error["code"] == "rate_limit_exceeded"
+    assert_error(second, 429, "rate_limit_exceeded")
 
 
 def test_accounts__enterprise_without_custom_limits_gets_the_defaults(api: Api) -> None:
@@ -242,7 +224,7 @@ def test_accounts__custom_limits_off_enterprise_are_refused(api: Api, field: str
     body: dict[str, Any] = {"api_key": "a", field: 9}
     if plan is not None:
         body["plan"] = plan
-    assert_invalid(admin(api, "POST", "/accounts", body), field)
+    assert_error(admin(api, "POST", "/accounts", body), 400, "invalid_parameter", param=field)
     assert api.request("GET", "/_mock/accounts/a", key=None).status == 404
 
 
@@ -252,24 +234,26 @@ def test_accounts__custom_limits_off_enterprise_are_refused(api: Api, field: str
 )
 def test_accounts__bad_enterprise_limit_is_refused(api: Api, field: str, value: Any) -> None:
     reply = admin(api, "POST", "/accounts", {"api_key": "e", "plan": "enterprise", field: value})
-    assert_invalid(reply, field)
+    assert_error(reply, 400, "invalid_parameter", param=field)
 
 
 @pytest.mark.parametrize("plan", ["gold", "", 5, True])
 def test_accounts__bad_plan_is_refused(api: Api, plan: Any) -> None:
-    assert_invalid(admin(api, "POST", "/accounts", {"api_key": "a", "plan": plan}), "plan")
+    reply = admin(api, "POST", "/accounts", {"api_key": "a", "plan": plan})
+    assert_error(reply, 400, "invalid_parameter", param="plan")
 
 
 @pytest.mark.parametrize("balance", ["abc", -1, "-0.01", True, [], "NaN", "Infinity"])
 def test_accounts__bad_balance_is_refused(api: Api, balance: Any) -> None:
-    assert_invalid(admin(api, "POST", "/accounts", {"api_key": "a", "balance_usd": balance}), "balance_usd")
+    reply = admin(api, "POST", "/accounts", {"api_key": "a", "balance_usd": balance})
+    assert_error(reply, 400, "invalid_parameter", param="balance_usd")
 
 
 @pytest.mark.parametrize(
     "body", [{}, {"api_key": ""}, {"api_key": "   "}, {"api_key": " k "}, {"api_key": 5}, {"plan": "pro"}]
 )
 def test_accounts__missing_or_bad_api_key_is_refused(api: Api, body: dict[str, Any]) -> None:
-    assert_invalid(admin(api, "POST", "/accounts", body), "api_key")
+    assert_error(admin(api, "POST", "/accounts", body), 400, "invalid_parameter", param="api_key")
     assert ok(admin(api, "GET", "/accounts"))["count"] == 0
 
 
@@ -310,9 +294,7 @@ def test_accounts__update_of_enterprise_keeps_limits_left_out(api: Api) -> None:
 
 
 def test_accounts__get_unknown_is_not_found(api: Api) -> None:
-    reply = admin(api, "GET", "/accounts/nobody")
-    assert reply.status == 404
-    assert reply.error["code"] == "not_found"
+    assert_error(admin(api, "GET", "/accounts/nobody"), 404, "not_found")
 
 
 def test_accounts__list_shows_registered_and_auto_opened_in_order(api: Api) -> None:
@@ -359,11 +341,11 @@ def test_journal__records_every_api_request_in_order(api: Api) -> None:
     entries = body["entries"]
     assert [e["seq"] for e in entries] == [1, 2, 3, 4, 5]
     assert [(e["method"], e["path"], e["status"]) for e in entries] == [
-        ("POST", IMAGE, 200),
-        ("POST", IMAGE, 400),
-        ("POST", VIDEO, 200),
-        ("GET", "/v1/hosting/media", 200),
-        ("POST", IMAGE, 401),
+        ("POST", IMAGE_PATH, 200),
+        ("POST", IMAGE_PATH, 400),
+        ("POST", VIDEO_PATH, 200),
+        ("GET", API_PREFIX, 200),
+        ("POST", IMAGE_PATH, 401),
     ]
     assert [e["account"] for e in entries] == ["k1", "k2", "k1", "k1", None]
     assert [e["error_code"] for e in entries] == [None, "invalid_parameter", None, None, "unauthorized"]
@@ -372,7 +354,7 @@ def test_journal__records_every_api_request_in_order(api: Api) -> None:
     assert entries[1]["cost_usd"] is None
     assert entries[0]["job_id"].startswith("img_")
     assert entries[2]["job_id"].startswith("vid_")
-    assert entries[0]["at"] == "2025-03-14T12:00:00Z"
+    assert entries[0]["at"] == START_ISO
 
 
 @pytest.mark.parametrize(
@@ -382,7 +364,7 @@ def test_journal__records_every_api_request_in_order(api: Api) -> None:
         ({"account": "k2"}, [2]),
         ({"method": "post"}, [1, 2, 3, 5]),
         ({"method": "GET"}, [4]),
-        ({"path": IMAGE}, [1, 2, 5]),
+        ({"path": IMAGE_PATH}, [1, 2, 5]),
         ({"status": 400}, [2]),
         ({"status": 200}, [1, 3, 4]),
         ({"error_code": "unauthorized"}, [5]),
@@ -402,7 +384,7 @@ def test_journal__filters(api: Api, params: dict[str, Any], seqs: list[int]) -> 
 
 @pytest.mark.parametrize(("name", "value"), [("status", "abc"), ("since", "-1"), ("status", "4.0")])
 def test_journal__bad_numeric_filter_is_invalid_parameter(api: Api, name: str, value: str) -> None:
-    assert_invalid(admin(api, "GET", "/journal", params={name: value}), name)
+    assert_error(admin(api, "GET", "/journal", params={name: value}), 400, "invalid_parameter", param=name)
 
 
 def test_journal__notes_ignored_fields(api: Api) -> None:
@@ -440,9 +422,7 @@ def test_faults__default_fails_the_next_generation_with_500_and_charges_nothing(
         1,
     )
     assert len(_faults(api)) == 1
-    failed = api.image()
-    assert failed.status == 500
-    assert failed.error["code"] == "generation_failed"
+    assert_error(api.image(), 500, "generation_failed")
     assert ok(admin(api, "GET", f"/accounts/{DEFAULT_KEY}"))["balance_usd"] == "100.00"
     assert _faults(api) == []
     assert api.image().status == 200
@@ -459,9 +439,7 @@ def test_faults__model_unavailable_for_seconds_is_503_then_recovers(api: Api) ->
     rule = ok(admin(api, "POST", "/faults", {"code": "model_unavailable", "kind": "video", "seconds": 30}))
     assert rule["code"] == "model_unavailable"
     assert rule["until"] == START_EPOCH + 30
-    down = api.video()
-    assert down.status == 503
-    assert down.error["code"] == "model_unavailable"
+    assert_error(api.video(), 503, "model_unavailable")
     assert api.video().status == 503  # every request in the window, not just one
     assert api.image().status == 200
     ok(admin(api, "POST", "/clock/advance", {"seconds": 30}))
@@ -476,9 +454,7 @@ def test_faults__account_narrows_the_fault(api: Api) -> None:
 
 def test_faults__custom_message_is_the_error_message(api: Api) -> None:
     ok(admin(api, "POST", "/faults", {"code": "model_unavailable", "message": "Imagen is napping"}))
-    reply = api.image()
-    assert reply.status == 503
-    assert reply.error["message"] == "Imagen is napping"
+    assert_error(api.image(), 503, "model_unavailable", message="Imagen is napping")
 
 
 def test_faults__job_stage_fails_the_video_and_refunds_it(api: Api) -> None:
@@ -528,16 +504,14 @@ def test_faults__clear_disarms_everything(api: Api) -> None:
     ],
 )
 def test_faults__bad_rule_is_invalid_parameter(api: Api, body: dict[str, Any], param: str) -> None:
-    assert_invalid(admin(api, "POST", "/faults", body), param)
+    assert_error(admin(api, "POST", "/faults", body), 400, "invalid_parameter", param=param)
     assert _faults(api) == []
 
 
 # --- routing --------------------------------------------------------------------------------
 @pytest.mark.parametrize("route", ["/nope", "", "/health/extra", "/clock/advance/now", "/accounts/a/b"])
 def test_admin__unknown_route_is_404(api: Api, route: str) -> None:
-    reply = admin(api, "GET", route)
-    assert reply.status == 404
-    assert reply.error["code"] == "not_found"
+    assert_error(admin(api, "GET", route), 404, "not_found")
 
 
 @pytest.mark.parametrize(
@@ -555,8 +529,7 @@ def test_admin__unknown_route_is_404(api: Api, route: str) -> None:
 )
 def test_admin__wrong_method_is_405_with_allow(api: Api, method: str, route: str, allow: str) -> None:
     reply = admin(api, method, route)
-    assert reply.status == 405
-    assert reply.error["code"] == "method_not_allowed"
+    assert_error(reply, 405, "method_not_allowed")
     assert reply.headers["allow"] == allow
 
 
@@ -566,4 +539,4 @@ def test_admin__off_when_the_handler_is_built_without_it() -> None:
     handler = build_handler(MediaBackend(), admin=False)
     reply = handler(WireRequest.build("GET", "/_mock/health"))
     assert reply.status == 404
-    assert reply.json()["error"]["code"] == "not_found"
+    assert_error(reply.json(), 404, "not_found")
