@@ -24,7 +24,11 @@ class Account:
     created_at: float
     spent: Decimal = Decimal("0")
     refunded: Decimal = Decimal("0")
-    processing: int = 0  # video jobs still processing: the concurrent-jobs count
+    # Seconds this account's clock runs ahead of the fake's: a shared server lets one test
+    # move its own time without moving anybody else's.
+    offset: float = 0.0
+    # (due, job seq, job id) of its videos still processing, soonest first (a heap).
+    pending: list[tuple[float, int, str]] = field(default_factory=list)
     buckets: dict[Kind, Bucket] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -32,6 +36,11 @@ class Account:
             Kind.IMAGE: Bucket(self.limits.image_rpm),
             Kind.VIDEO: Bucket(self.limits.video_rpm),
         }
+
+    @property
+    def processing(self) -> int:
+        """Video jobs still processing: what the concurrent-jobs limit counts."""
+        return len(self.pending)
 
     def charge(self, amount: Decimal) -> None:
         """Take the full price when a request is accepted (decision 8)."""

@@ -94,7 +94,7 @@ class MediaBackend:
         self.faults = Faults(self.clock)
         self.fault_sources: list[FaultSource] = [self.faults]
         self.moderation = Moderation(config.blocked_terms)
-        self._pending: list[tuple[float, int, str]] = []
+        self._waiting: dict[str, Account] = {}  # accounts with videos processing
         self._job_seq = 0
         self._finish_seq = 0  # jobs in the order they completed: the list's order (decision 18)
         self.generation_requests = 0
@@ -106,28 +106,77 @@ class MediaBackend:
                 self.config = MockConfig(**{**_config_fields(self.config), "seed": seed})
             self._build()
 
-    # --- time -------------------------------------------------------------------------------
-    def now(self) -> float:
-        """The fake's current instant, in epoch seconds."""
-        return self.clock.now()
+    def reset_account(self, api_key: str) -> None:
+        """Forget one account: its jobs, media, files, journal entries, limits and clock.
 
-    def advance(self, seconds: float) -> None:
-        """Move the clock on and settle every video that became due."""
+        Other accounts are untouched, so tests sharing one server can each start afresh. In
+        open mode the key opens a fresh account on its next use; in closed mode it must be
+        registered again.
+        """
         with self.lock:
-            self.clock.advance(seconds)
+            self.accounts.pop(api_key, None)
+            self._waiting.pop(api_key, None)
+            self.store.forget_account(api_key)
+            self.journal.forget(api_key)
+
+    # --- time -------------------------------------------------------------------------------
+    def now(self, account: Account | None = None) -> float:
+        """The fake's current instant in epoch seconds, on ``account``'s clock if given."""
+        now = self.clock.now()
+        return now if account is None else now + account.offset
+
+    def advance(self, seconds: float, *, api_key: str | None = None) -> None:
+        """Move the clock on and settle every video that became due.
+
+        With ``api_key``, only that account's time moves (a shared server's tests each keep
+        their own clock); without, everybody's does.
+
+        Raises:
+            ValueError: ``seconds`` is negative.
+            NotFound: ``api_key`` names no account.
+        """
+        if seconds < 0:
+            raise ValueError("time cannot go backwards")
+        with self.lock:
+            if api_key is None:
+                self.clock.advance(seconds)
+            else:
+                self.account(api_key).offset += seconds
             self.settle()
 
-    def settle(self) -> None:
-        """Finish the videos whose processing time has passed, in the order they fell due."""
-        now = self.clock.now()
-        pending = self._pending
-        while pending and pending[0][0] <= now:
-            _, _, job_id = heapq.heappop(pending)
-            self._finish_video(self.store.jobs[job_id])
+    def settle(self, account: Account | None = None) -> None:
+        """Finish the videos whose processing time has passed (of one account, or all)."""
+        targets = [account] if account is not None else list(self._waiting.values())
+        for target in targets:
+            now = self.now(target)
+            pending = target.pending
+            while pending and pending[0][0] <= now:
+                _, _, job_id = heapq.heappop(pending)
+                self._finish_video(self.store.jobs[job_id])
+            if not pending:
+                self._waiting.pop(target.api_key, None)
 
     def pending_videos(self) -> list[Job]:
         """Video jobs still processing, soonest due first."""
-        return [self.store.jobs[job_id] for _, _, job_id in sorted(self._pending)]
+        return [
+            self.store.jobs[job_id]
+            for _, _, job_id in sorted(p for a in self._waiting.values() for p in a.pending)
+        ]
+
+    def finish_videos(self, *, api_key: str | None = None) -> list[Job]:
+        """Move time on just far enough for every processing video (of one account) to finish.
+
+        Returns:
+            The jobs that were processing, now completed or failed.
+        """
+        with self.lock:
+            self.settle()
+            accounts = list(self._waiting.values()) if api_key is None else [self.account(api_key)]
+            jobs = [self.store.jobs[j] for a in accounts for _, _, j in sorted(a.pending)]
+            if jobs:
+                wait = max(max(due for due, _, _ in a.pending) - self.now(a) for a in accounts if a.pending)
+                self.advance(max(0.0, wait), api_key=api_key)
+            return jobs
 
     # --- accounts ---------------------------------------------------------------------------
     def authenticate(self, bearer: str | None, api_key: str | None) -> Account | None:
@@ -212,7 +261,7 @@ class MediaBackend:
 
     def rate_state(self, account: Account, kind: Kind) -> RateState:
         """The bucket the ``X-RateLimit-*`` headers describe, read without using a slot."""
-        return account.buckets[kind].state(self.clock.now())
+        return account.buckets[kind].state(self.now(account))
 
     # --- generation -------------------------------------------------------------------------
     def generate(self, account: Account, kind: Kind, body: bytes) -> Accepted:
@@ -225,9 +274,9 @@ class MediaBackend:
             InsufficientBalance: the balance cannot cover the price; nothing is charged.
             ApiError: an injected fault (500/503); nothing is charged.
         """
-        self.settle()
+        self.settle(account)
         self.generation_requests += 1
-        now = self.clock.now()
+        now = self.now(account)
         self._admit(account, kind, now)
         request, ignored = validate(
             kind,
@@ -263,11 +312,7 @@ class MediaBackend:
                 retry_after=state.retry_after(now),
             )
         if kind is Kind.VIDEO and account.processing >= account.limits.concurrent_jobs:
-            due = min(
-                self.store.jobs[job_id].due_at
-                for _, _, job_id in self._pending
-                if self.store.jobs[job_id].account == account.api_key
-            )
+            due = account.pending[0][0]
             wait = max(1, math.ceil(due - now))
             raise RateLimitExceeded(
                 f"Concurrent job limit of {account.limits.concurrent_jobs} reached; retry after {wait}s",
@@ -318,12 +363,11 @@ class MediaBackend:
             if failure is not None:
                 job.outcome_failure = failure
                 break
-        account.processing += 1
-        heapq.heappush(self._pending, (job.due_at, job.seq, job.job_id))
+        heapq.heappush(account.pending, (job.due_at, job.seq, job.job_id))
+        self._waiting[account.api_key] = account
 
     def _finish_video(self, job: Job) -> None:
         account = self.accounts[job.account]
-        account.processing -= 1
         job.completed_at = job.due_at  # decision 23
         if job.outcome_failure is not None:
             job.status = JobStatus.FAILED
@@ -374,7 +418,7 @@ class MediaBackend:
         Raises:
             NotFound: no such job, or another account's.
         """
-        self.settle()
+        self.settle(account)
         job = self.store.jobs.get(job_id)
         if job is None or job.account != account.api_key:
             raise NotFound(f"No job with id '{job_id}'")
@@ -391,7 +435,7 @@ class MediaBackend:
             InvalidParameter: a malformed or out-of-range ``limit``, an unknown ``type``, or
                 a ``cursor`` this account was never given.
         """
-        self.settle()
+        self.settle(account)
         limit = _parse_limit(query.get("limit"))
         kind = _parse_type(query.get("type"))
         cursor = query.get("cursor")
@@ -406,7 +450,7 @@ class MediaBackend:
         Raises:
             NotFound: no such media (or already deleted), or another account's.
         """
-        self.settle()
+        self.settle(account)
         media = self.store.media.get(media_id)
         if media is None or media.account != account.api_key:
             raise NotFound(f"No media with id '{media_id}'")

@@ -22,6 +22,7 @@ class JournalEntry:
     query: str
     account: str | None
     status: int
+    operation: str | None = None  # the route's name, e.g. "generate_image"; None: no route
     error_code: str | None = None
     cost_usd: Decimal | None = None
     job_id: str | None = None
@@ -53,7 +54,7 @@ class Journal:
 
     @property
     def dropped(self) -> int:
-        """How many of the oldest entries the cap pushed out."""
+        """How many entries are no longer kept (pushed out by the cap, or forgotten)."""
         return self.total - len(self._entries)
 
     def __len__(self) -> int:
@@ -83,6 +84,11 @@ class Journal:
             and (status is None or e.status == status)
             and (error_code is None or e.error_code == error_code)
         ]
+
+    def forget(self, account: str) -> None:
+        """Drop one account's entries (a scoped reset); sequence numbers keep counting."""
+        kept = [e for e in self._entries if e.account != account]
+        self._entries = deque(kept, maxlen=self._entries.maxlen)
 
     def clear(self) -> None:
         """Forget every entry (a reset)."""

@@ -128,6 +128,16 @@ class Store:
         for kind in (None, media.kind):
             self._indexes[(media.account, kind)].remove(media)
 
+    def forget_account(self, account: str) -> None:
+        """Drop every job and media of one account (a scoped reset); walks all jobs once."""
+        for job_id in [j.job_id for j in self.jobs.values() if j.account == account]:
+            job = self.jobs.pop(job_id)
+            for media_id in job.media_ids:
+                media = self.media.pop(media_id)
+                self.files.pop(media.path, None)
+        for kind in (None, Kind.IMAGE, Kind.VIDEO):
+            self._indexes.pop((account, kind), None)
+
     def page(
         self, account: str, kind: Kind | None, after: tuple[int, int] | None, limit: int
     ) -> tuple[list[Media], bool]:

@@ -36,6 +36,7 @@ class Control:
             (re.compile("/reset"), {"POST": self.reset}),
             (re.compile("/clock"), {"GET": self.clock}),
             (re.compile("/clock/advance"), {"POST": self.advance}),
+            (re.compile("/clock/finish-videos"), {"POST": self.finish_videos}),
             (re.compile("/accounts"), {"GET": self.accounts, "POST": self.register}),
             (re.compile("/accounts/(?P<key>[^/]+)"), {"GET": self.account}),
             (re.compile("/journal"), {"GET": self.journal}),
@@ -64,29 +65,58 @@ class Control:
     def health(self, request: WireRequest, _: dict[str, str]) -> dict[str, Any]:
         """Liveness, and the settings a CI log wants to show."""
         config = self.backend.config
-        return {"status": "ok", "seed": config.seed, "clock": self._clock_view()}
+        return {
+            "status": "ok",
+            "seed": config.seed,
+            "media_base": config.media_base,
+            "clock": self._clock_view(),
+        }
 
     def reset(self, request: WireRequest, _: dict[str, str]) -> dict[str, Any]:
-        """A fresh start with the same seed, or with ``{"seed": N}``."""
+        """A fresh start with the same seed, or with ``{"seed": N}``; with ``{"api_key": K}``
+        only that account starts afresh (its jobs, media, journal, limits and clock)."""
         data = _optional_body(request)
         seed = _get(data, "seed", int)
+        api_key = _get(data, "api_key", str)
+        if api_key is not None:
+            if seed is not None:
+                raise InvalidParameter("seed", "seed resets the whole fake; it cannot go with api_key")
+            self.backend.reset_account(api_key)
+            return {"status": "reset", "api_key": api_key}
         self.backend.reset(seed=seed)
         return {"status": "reset", "seed": self.backend.config.seed}
 
     def clock(self, request: WireRequest, _: dict[str, str]) -> dict[str, Any]:
-        """The fake's time."""
-        return self._clock_view()
+        """The fake's time (``?api_key=K``: that account's time)."""
+        return self._clock_view(request.query_params().get("api_key"))
 
     def advance(self, request: WireRequest, _: dict[str, str]) -> dict[str, Any]:
-        """``{"seconds": N}``: skip time forward (on a real clock too, as an offset)."""
+        """``{"seconds": N}``: skip time forward (on a real clock too, as an offset); with
+        ``"api_key"``, only that account's time."""
         data = parse_json_object(request.body)
         seconds = _get(data, "seconds", float, required=True)
         if not 0 <= seconds <= MAX_ADVANCE_SECONDS:
             raise InvalidParameter(
                 "seconds", f"seconds must be between 0 and {MAX_ADVANCE_SECONDS}; got {seconds}"
             )
-        self.backend.advance(seconds)
-        return self._clock_view()
+        api_key = _get(data, "api_key", str)
+        self.backend.advance(seconds, api_key=self._known(api_key))
+        return self._clock_view(api_key)
+
+    def finish_videos(self, request: WireRequest, _: dict[str, str]) -> dict[str, Any]:
+        """Skip just far enough for every processing video (``{"api_key": K}``: of one
+        account) to finish; answers the jobs' ids and the new time."""
+        api_key = _get(_optional_body(request), "api_key", str)
+        jobs = self.backend.finish_videos(api_key=self._known(api_key))
+        return {"job_ids": [job.job_id for job in jobs], "clock": self._clock_view(api_key)}
+
+    def _known(self, api_key: str | None) -> str | None:
+        if api_key is not None and api_key not in self.backend.accounts:
+            # Moving the time of an account that was never used: open it first, so its
+            # time is its own from the start (closed mode: it must be registered).
+            if self.backend.authenticate(None, api_key) is None:
+                raise NotFound(f"No account with api_key '{api_key}'")
+        return api_key
 
     def accounts(self, request: WireRequest, _: dict[str, str]) -> dict[str, Any]:
         """Every account, in the order they were opened."""
@@ -199,9 +229,10 @@ class Control:
         self.backend.faults.clear()
         return {"faults": []}
 
-    def _clock_view(self) -> dict[str, Any]:
+    def _clock_view(self, api_key: str | None = None) -> dict[str, Any]:
         clock = self.backend.clock
-        now = clock.now()
+        account = None if api_key is None else self.backend.accounts.get(api_key)
+        now = self.backend.now(account)
         real = isinstance(clock, SystemClock)
         return {
             "epoch": now,

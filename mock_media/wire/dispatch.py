@@ -9,6 +9,7 @@ time, as a real server's database would serialise them.
 from __future__ import annotations
 
 from collections.abc import Callable
+from decimal import Decimal
 
 from ..core.accounts import Account
 from ..core.assumptions import MAX_BODY_BYTES
@@ -58,12 +59,12 @@ class Dispatcher:
 
     def _api(self, request: WireRequest) -> WireResponse:
         backend = self.backend
-        at = backend.now()
         match = resolve(request.method, request.path)
         if match is not None and match.operation is Operation.GET_FILE:
-            return self._file(request, match, at)
+            return self._file(request)
         account: Account | None = None
-        cost = job_id = None
+        cost: Decimal | None = None
+        job_id: str | None = None
         ignored: tuple[str, ...] = ()
         error: ApiError | None = None
         try:
@@ -84,12 +85,13 @@ class Dispatcher:
             kind = Kind.VIDEO if match and match.operation is Operation.GENERATE_VIDEO else Kind.IMAGE
             response.headers.update(render.rate_headers(backend.rate_state(account, kind)))
         backend.journal.record(
-            time=at,
+            time=backend.now(account),
             method=request.method,
             path=request.path,
             query=request.query,
             account=None if account is None else account.api_key,
             status=response.status,
+            operation=None if match is None or match.operation is None else str(match.operation),
             error_code=None if error is None else str(error.code),
             cost_usd=cost,
             job_id=job_id,
@@ -100,7 +102,7 @@ class Dispatcher:
 
     def _operate(
         self, match: Match, account: Account, request: WireRequest
-    ) -> tuple[WireResponse, object, str | None, tuple[str, ...]]:
+    ) -> tuple[WireResponse, Decimal | None, str | None, tuple[str, ...]]:
         backend = self.backend
         base = backend.config.media_base
         operation = match.operation
@@ -122,7 +124,7 @@ class Dispatcher:
         body = {"status": "deleted", "media_id": media.media_id}
         return json_response(200, body), None, media.job_id, ()
 
-    def _file(self, request: WireRequest, match: Match, at: float) -> WireResponse:
+    def _file(self, request: WireRequest) -> WireResponse:
         """The CDN side: ``/generated/...`` needs no key and carries no rate-limit headers."""
         try:
             media = self.backend.media_file(request.path)
@@ -140,12 +142,13 @@ class Dispatcher:
             if request.method != "HEAD":
                 response.chunks = iter_bytes(media.format, media.size_bytes, media.content_seed)
         self.backend.journal.record(
-            time=at,
+            time=self.backend.now(),
             method=request.method,
             path=request.path,
             query=request.query,
             account=None,
             status=response.status,
+            operation=str(Operation.GET_FILE),
             error_code=None if response.status == 200 else "not_found",
         )
         return response

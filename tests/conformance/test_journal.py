@@ -165,6 +165,7 @@ def test_journal__entry_to_dict_is_json_ready(wire: Api) -> None:
         "query": "",
         "account": DEFAULT_KEY,
         "status": 200,
+        "operation": "generate_image",
         "error_code": None,
         "cost_usd": "0.12",
         "job_id": data["job_id"],

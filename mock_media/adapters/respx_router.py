@@ -1,0 +1,51 @@
+"""The respx door: a router with one catch-all route per host, both answered by the core.
+
+Path routing is the wire layer's job, so there is no route ordering to get wrong; a request
+to another host passes through to the network or fails, as the caller chooses.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+import httpx
+import respx
+
+from ..core.facts import API_HOST, GENERATED_DIR, MEDIA_HOST
+from ..wire import Handler
+from .httpx_transport import handler_function
+
+
+def build_router(
+    handler: Handler,
+    *,
+    api_base: str = API_HOST,
+    media_base: str = MEDIA_HOST,
+    pass_through: bool = False,
+) -> respx.MockRouter:
+    """A ``respx.MockRouter`` serving the API at ``api_base`` and files under ``media_base``.
+
+    Args:
+        handler: the wire handler (``MockMedia.handler``, or ``build_handler(backend)``).
+        api_base: scheme and host of the API (the doc's ``https://api.moltbotden.com``).
+        media_base: scheme and host of output URLs (the doc's ``https://media.moltbotden.com``).
+        pass_through: let requests to other hosts reach the network; by default respx raises
+            ``AllMockedAssertionError`` for them, so a test can never call a real paid API.
+
+    Use it as respx users expect: ``with router:``, ``@router``, or ``router.start()``.
+    """
+    router = respx.MockRouter(assert_all_called=False, assert_all_mocked=not pass_through)
+    handle = handler_function(handler, httpx)
+    api = urlsplit(api_base)
+    router.route(scheme=api.scheme, host=api.hostname, name="mock_media_api").mock(side_effect=handle)
+    media = urlsplit(media_base)
+    if (media.scheme, media.netloc) != (api.scheme, api.netloc):
+        router.route(
+            scheme=media.scheme,
+            host=media.hostname,
+            path__startswith=GENERATED_DIR + "/",
+            name="mock_media_files",
+        ).mock(side_effect=handle)
+    if pass_through:
+        router.route(name="pass_through").pass_through()
+    return router

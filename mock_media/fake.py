@@ -1,0 +1,289 @@
+"""MockMedia: the fake as a test (or any Python caller) uses it.
+
+One object holds the backend, the wire handler and the test-facing helpers (accounts,
+clock, faults, journal queries) and builds every in-process door over the same handler.
+Doors import their libraries lazily, so using one never requires the others.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from decimal import Decimal
+from types import ModuleType
+from typing import TYPE_CHECKING, Any
+
+from .core.accounts import Account
+from .core.backend import MediaBackend
+from .core.clock import Clock
+from .core.config import MockConfig
+from .core.facts import API_HOST, Kind
+from .core.faults import FaultRule, Faults
+from .core.journal import Journal, JournalEntry
+from .core.store import Job
+from .wire import Dispatcher, WireRequest, WireResponse, build_handler
+
+if TYPE_CHECKING:
+    import httpx
+    import requests
+    import respx
+
+    from .adapters.server import MediaServer
+
+DEFAULT_API_KEY = "test-key"
+
+
+class MockMediaAssertionError(AssertionError):
+    """A test's expectation about the fake's journal did not hold."""
+
+
+class MockMedia:
+    """A deterministic fake of the Media API with every in-process door.
+
+    Args:
+        config: the fake's settings (seed, clock, plan and balance of new accounts, ...).
+        api_key: the key the helpers use by default (``client()``, ``balance()``, ...).
+        api_base: where the respx router and ``patch_*`` doors expect the API.
+        clock: a clock to share with other fakes (default: one built from ``config``).
+    """
+
+    def __init__(
+        self,
+        config: MockConfig | None = None,
+        *,
+        api_key: str = DEFAULT_API_KEY,
+        api_base: str = API_HOST,
+        clock: Clock | None = None,
+    ) -> None:
+        self.backend = MediaBackend(config, clock=clock)
+        self.handler: Dispatcher = build_handler(self.backend)
+        self.api_key = api_key
+        self.api_base = api_base.rstrip("/")
+
+    def __call__(self, request: WireRequest) -> WireResponse:
+        """Answer one wire request (the object is itself a wire handler)."""
+        return self.handler(request)
+
+    def __repr__(self) -> str:
+        config = self.backend.config
+        return f"MockMedia(seed={config.seed}, clock={config.clock!r}, api_key={self.api_key!r})"
+
+    # --- state ------------------------------------------------------------------------------
+    @property
+    def config(self) -> MockConfig:
+        """The settings the fake was built (or last reset) with."""
+        return self.backend.config
+
+    @property
+    def media_base(self) -> str:
+        """Scheme and host of output URLs."""
+        return self.backend.config.media_base
+
+    @property
+    def clock(self) -> Clock:
+        """The fake's clock (virtual unless configured otherwise)."""
+        return self.backend.clock
+
+    @property
+    def journal(self) -> Journal:
+        """Every request and response, in order."""
+        return self.backend.journal
+
+    @property
+    def faults(self) -> Faults:
+        """Hand-injected faults (see also ``fail_next`` and friends)."""
+        return self.backend.faults
+
+    def reset(self, *, seed: int | None = None) -> None:
+        """Back to a fresh start: no accounts, jobs, media or journal; the clock at its start."""
+        self.backend.reset(seed=seed)
+
+    def now(self) -> float:
+        """The fake's current instant, in epoch seconds."""
+        return self.backend.now()
+
+    def advance(self, seconds: float) -> None:
+        """Move the virtual clock on; videos that became due finish."""
+        self.backend.advance(seconds)
+
+    def finish_videos(self) -> list[Job]:
+        """Move the clock to the moment the last processing video is due; returns those jobs."""
+        pending = self.backend.pending_videos()
+        if pending:
+            self.advance(max(0.0, pending[-1].due_at - self.now()))
+        return pending
+
+    # --- accounts ---------------------------------------------------------------------------
+    def register_account(
+        self,
+        api_key: str | None = None,
+        plan: str | None = None,
+        balance_usd: Decimal | float | int | str | None = None,
+        **custom_limits: int,
+    ) -> Account:
+        """Create or change an account (Enterprise takes ``image_rpm``, ``video_rpm``,
+        ``concurrent_jobs``); the key defaults to ``api_key``."""
+        return self.backend.register_account(api_key or self.api_key, plan, balance_usd, **custom_limits)
+
+    def account(self, api_key: str | None = None) -> Account:
+        """An account, opened now if the fake is in open mode and it has not been used yet."""
+        key = api_key or self.api_key
+        with self.backend.lock:
+            account = self.backend.authenticate(None, key)
+        if account is None:
+            raise MockMediaAssertionError(f"no account with api_key {key!r} (the fake is in closed mode)")
+        return account
+
+    def balance(self, api_key: str | None = None) -> Decimal:
+        """An account's balance in USD, exact."""
+        with self.backend.lock:
+            self.backend.settle()  # a video that failed since the last request is refunded
+            return self.account(api_key).balance
+
+    def spent(self, api_key: str | None = None) -> Decimal:
+        """What an account has been charged, refunds deducted, in USD."""
+        with self.backend.lock:
+            self.backend.settle()
+            return self.account(api_key).spent
+
+    # --- faults -----------------------------------------------------------------------------
+    def fail_next(self, kind: Kind | str | None = None, **kwargs: Any) -> FaultRule:
+        """Answer the next generation request(s) with 500 ``generation_failed`` (or ``code``)."""
+        return self.faults.fail_next(kind, **kwargs)
+
+    def model_down(self, kind: Kind | str | None = None, **kwargs: Any) -> FaultRule:
+        """503 ``model_unavailable`` for ``seconds`` (or until an epoch, or until cleared)."""
+        return self.faults.model_down(kind, **kwargs)
+
+    def fail_next_video_jobs(self, **kwargs: Any) -> FaultRule:
+        """Accept the next video(s), then have them end ``failed`` and refunded."""
+        return self.faults.fail_next_video_jobs(**kwargs)
+
+    # --- journal ----------------------------------------------------------------------------
+    def calls(
+        self,
+        operation: str | None = None,
+        *,
+        status: int | None = None,
+        api_key: str | None = None,
+        error_code: str | None = None,
+        method: str | None = None,
+        path: str | None = None,
+    ) -> list[JournalEntry]:
+        """Journal entries matching every filter given; ``operation`` is a route name such as
+        ``"generate_image"``, ``"generate_video"``, ``"get_job"``, ``"list_media"``,
+        ``"delete_media"`` or ``"get_file"``."""
+        entries = self.journal.query(
+            account=api_key, method=method, path=path, status=status, error_code=error_code
+        )
+        return [e for e in entries if operation is None or e.operation == operation]
+
+    def last_call(self, operation: str | None = None, **filters: Any) -> JournalEntry:
+        """The newest matching entry.
+
+        Raises:
+            MockMediaAssertionError: nothing matched; the message lists what was called.
+        """
+        found = self.calls(operation, **filters)
+        if not found:
+            seen = ", ".join(f"{k} x{v}" for k, v in self.calls_per_route().items()) or "nothing"
+            wanted = ", ".join(f"{k}={v!r}" for k, v in {"operation": operation, **filters}.items() if v)
+            raise MockMediaAssertionError(f"no call matched ({wanted or 'any'}); the fake saw: {seen}")
+        return found[-1]
+
+    def calls_per_route(self) -> dict[str, int]:
+        """How many requests each route received, e.g. ``{"generate_image": 3}``."""
+        return dict(Counter(e.operation or f"{e.method} {e.path}" for e in self.journal))
+
+    def rate_limited(self, api_key: str | None = None) -> list[JournalEntry]:
+        """The requests answered 429."""
+        return self.calls(status=429, api_key=api_key)
+
+    def total_spent(self, api_key: str | None = None) -> Decimal:
+        """The sum of the journal's charges (before refunds) for one account, or for all."""
+        return sum(
+            (e.cost_usd for e in self.journal if e.cost_usd is not None and api_key in (None, e.account)),
+            Decimal("0"),
+        )
+
+    # --- doors ------------------------------------------------------------------------------
+    def router(self, *, pass_through: bool = False) -> respx.MockRouter:
+        """A respx router for httpx (sync and async) over this fake; start it with ``with``."""
+        from .adapters.respx_router import build_router
+
+        return build_router(
+            self.handler, api_base=self.api_base, media_base=self.media_base, pass_through=pass_through
+        )
+
+    def transport(self, module: ModuleType | None = None) -> Any:
+        """A ``MockTransport`` of httpx (or of ``module``, e.g. httpx2) over this fake."""
+        from .adapters.httpx_transport import mock_transport
+
+        return mock_transport(self.handler, module)
+
+    def client(self, **kwargs: Any) -> httpx.Client:
+        """An ``httpx.Client`` wired to this fake, based at the API, sending ``api_key``."""
+        import httpx
+
+        kwargs.setdefault("base_url", self.api_base)
+        kwargs.setdefault("headers", {"X-API-Key": self.api_key})
+        return httpx.Client(transport=self.transport(), **kwargs)
+
+    def async_client(self, **kwargs: Any) -> httpx.AsyncClient:
+        """An ``httpx.AsyncClient`` wired to this fake, based at the API, sending ``api_key``."""
+        import httpx
+
+        kwargs.setdefault("base_url", self.api_base)
+        kwargs.setdefault("headers", {"X-API-Key": self.api_key})
+        return httpx.AsyncClient(transport=self.transport(), **kwargs)
+
+    def session(self) -> requests.Session:
+        """A ``requests.Session`` with the fake mounted for the API and media hosts."""
+        import requests
+
+        from .adapters.requests_adapter import mount
+
+        return mount(requests.Session(), self.handler, self.api_base, self.media_base)
+
+    @contextmanager
+    def patch_requests(self) -> Iterator[None]:
+        """While the block runs, plain ``requests.post(...)`` to the API or media host is
+        answered by this fake."""
+        from .adapters.requests_adapter import patch_requests
+
+        with patch_requests(self.handler, self.api_base, self.media_base):
+            yield
+
+    @contextmanager
+    def patch_httpx2(self) -> Iterator[None]:
+        """While the block runs, every httpx2 client's requests to the API or media host are
+        answered by this fake."""
+        import httpx2
+
+        from .adapters.httpx_transport import patch_transports
+
+        with patch_transports(httpx2, self.handler, self.api_base, self.media_base):
+            yield
+
+    @contextmanager
+    def activate(self, *, pass_through: bool = False, httpx2: bool | None = None) -> Iterator[MockMedia]:
+        """Every in-process door at once: respx for httpx, requests, and httpx2 when installed."""
+        with ExitStack() as stack:
+            stack.enter_context(self.router(pass_through=pass_through))
+            stack.enter_context(self.patch_requests())
+            if httpx2 or (httpx2 is None and _installed("httpx2")):
+                stack.enter_context(self.patch_httpx2())
+            yield self
+
+    def serve(self, host: str = "127.0.0.1") -> MediaServer:
+        """A live server over this fake on a free port (start it, or use it with ``with``)."""
+        from .adapters.server import MediaServer
+
+        return MediaServer(self.handler, host)
+
+
+def _installed(name: str) -> bool:
+    import importlib.util
+
+    return importlib.util.find_spec(name) is not None
