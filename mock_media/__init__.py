@@ -17,7 +17,18 @@ from .core import (
     MockConfig,
     SystemClock,
 )
+from .fake import MockMedia, MockMediaAssertionError
 from .wire import Dispatcher, WireRequest, WireResponse, build_handler
+
+
+def __getattr__(name: str) -> object:
+    # The remote client pulls in httpx; the standalone server never needs it at start-up.
+    if name in ("RemoteMockMedia", "MockMediaAdminError"):
+        from . import remote
+
+        return getattr(remote, name)
+    raise AttributeError(f"module 'mock_media' has no attribute {name!r}")
+
 
 __all__ = [
     "ApiError",
@@ -29,6 +40,10 @@ __all__ = [
     "ManualClock",
     "MediaBackend",
     "MockConfig",
+    "MockMedia",
+    "MockMediaAdminError",
+    "MockMediaAssertionError",
+    "RemoteMockMedia",
     "SystemClock",
     "WireRequest",
     "WireResponse",

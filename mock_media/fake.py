@@ -109,10 +109,9 @@ class MockMedia:
 
     def finish_videos(self) -> list[Job]:
         """Move the clock to the moment the last processing video is due; returns those jobs."""
-        pending = self.backend.pending_videos()
-        if pending:
-            self.advance(max(0.0, pending[-1].due_at - self.now()))
-        return pending
+        # The backend measures each wait on its account's own clock (the admin API can move
+        # one account's time ahead); a due instant minus the fake's time would overshoot.
+        return self.backend.finish_videos()
 
     # --- accounts ---------------------------------------------------------------------------
     def register_account(
@@ -247,33 +246,49 @@ class MockMedia:
         return mount(requests.Session(), self.handler, self.api_base, self.media_base)
 
     @contextmanager
-    def patch_requests(self) -> Iterator[None]:
+    def patch_requests(self, *, refuse_others: bool = False, allowed: tuple[str, ...] = ()) -> Iterator[None]:
         """While the block runs, plain ``requests.post(...)`` to the API or media host is
-        answered by this fake."""
+        answered by this fake (``refuse_others``: other hosts raise, but ``allowed``)."""
         from .adapters.requests_adapter import patch_requests
 
-        with patch_requests(self.handler, self.api_base, self.media_base):
+        with patch_requests(
+            self.handler, self.api_base, self.media_base, refuse_others=refuse_others, allowed=allowed
+        ):
             yield
 
     @contextmanager
-    def patch_httpx2(self) -> Iterator[None]:
+    def patch_httpx2(self, *, refuse_others: bool = False, allowed: tuple[str, ...] = ()) -> Iterator[None]:
         """While the block runs, every httpx2 client's requests to the API or media host are
-        answered by this fake."""
+        answered by this fake (``refuse_others``: other hosts raise, but ``allowed``)."""
         import httpx2
 
         from .adapters.httpx_transport import patch_transports
 
-        with patch_transports(httpx2, self.handler, self.api_base, self.media_base):
+        with patch_transports(
+            httpx2, self.handler, self.api_base, self.media_base, refuse_others=refuse_others, allowed=allowed
+        ):
             yield
 
     @contextmanager
-    def activate(self, *, pass_through: bool = False, httpx2: bool | None = None) -> Iterator[MockMedia]:
-        """Every in-process door at once: respx for httpx, requests, and httpx2 when installed."""
+    def activate(self, *, pass_through: bool = False, allowed: tuple[str, ...] = ()) -> Iterator[MockMedia]:
+        """Every in-process door at once: respx for httpx, and requests and httpx2 when they
+        are installed.
+
+        Args:
+            pass_through: let requests to other hosts reach the network; by default they
+                raise (respx's ``AllMockedAssertionError``, or its subclass
+                ``UnmatchedHostError`` from requests and httpx2).
+            allowed: base URLs that may reach the network anyway (e.g. a live server).
+        """
         with ExitStack() as stack:
-            stack.enter_context(self.router(pass_through=pass_through))
-            stack.enter_context(self.patch_requests())
-            if httpx2 or (httpx2 is None and _installed("httpx2")):
-                stack.enter_context(self.patch_httpx2())
+            router = stack.enter_context(self.router(pass_through=pass_through))
+            for base in allowed:
+                router.route(url__startswith=base.rstrip("/") + "/").pass_through()
+            refuse = not pass_through
+            if _installed("requests"):
+                stack.enter_context(self.patch_requests(refuse_others=refuse, allowed=allowed))
+            if _installed("httpx2"):
+                stack.enter_context(self.patch_httpx2(refuse_others=refuse, allowed=allowed))
             yield self
 
     def serve(self, host: str = "127.0.0.1") -> MediaServer:

@@ -77,8 +77,10 @@ class RemoteMockMedia:
         return response.json()
 
     def reset(self) -> None:
-        """Start this test's account afresh (nobody else's)."""
+        """Start this test's account afresh (nobody else's): default plan and balance, no
+        jobs, media, journal or faults, its clock back in step with the server's."""
         self._call("POST", "/reset", json={"api_key": self.api_key})
+        self._call("POST", "/accounts", json={"api_key": self.api_key})
 
     def advance(self, seconds: float) -> None:
         """Move this account's clock on."""

@@ -9,11 +9,19 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, fields
+from datetime import datetime
 from typing import Any
 
+from mock_media.core.accounts import parse_usd
+from mock_media.core.clock import to_epoch
 from mock_media.core.config import MockConfig
-from mock_media.core.facts import API_HOST
+from mock_media.core.errors import ApiError
+from mock_media.core.facts import API_HOST, PLANS
 from mock_media.fake import DEFAULT_API_KEY
+
+# Where a layer of settings comes from; ``resolve`` names the ini key or option for these two.
+INI = "ini file"
+COMMAND_LINE = "command line"
 
 
 class MockMediaUsageError(ValueError):
@@ -32,11 +40,40 @@ def _bool(value: Any) -> bool:
 
 
 def _int(value: Any) -> int:
-    if isinstance(value, bool):
-        raise ValueError(f"expected an integer, got {value!r}")
-    if isinstance(value, int):
+    if isinstance(value, int) and not isinstance(value, bool):
         return value
-    return int(str(value).strip())
+    text = str(value).strip() if isinstance(value, str) else ""
+    digits = text[1:] if text[:1] in "+-" else text
+    if not (digits.isascii() and digits.isdigit()):
+        raise ValueError(f"expected an integer, got {value!r}")
+    return int(text)
+
+
+def _plan(value: Any) -> str:
+    if not isinstance(value, str) or value.strip().lower() not in PLANS:
+        raise ValueError(f"expected one of {', '.join(PLANS)}, got {value!r}")
+    return value.strip().lower()
+
+
+def _usd(value: Any) -> str:
+    """An amount of USD: a number or a numeric string (``balance_usd=1``, ``"2.50"``)."""
+    try:
+        amount = parse_usd(value.strip() if isinstance(value, str) else value)
+    except ApiError:
+        raise ValueError(f"expected an amount of USD, zero or more, got {value!r}") from None
+    return str(amount)
+
+
+def _instant(value: Any) -> datetime | float | str:
+    if not isinstance(value, datetime | int | float | str) or isinstance(value, bool):
+        raise ValueError(f"expected an ISO-8601 instant or epoch seconds, got {value!r}")
+    try:
+        to_epoch(value)
+    except (TypeError, ValueError, OverflowError):
+        raise ValueError(
+            f"expected an ISO-8601 instant such as 2025-03-14T12:00:00Z, got {value!r}"
+        ) from None
+    return value
 
 
 def _str(value: Any) -> str:
@@ -72,10 +109,10 @@ class Setting:
 
 SETTINGS: tuple[Setting, ...] = (
     Setting("seed", _int, "seed for ids and generated content (default 0)"),
-    Setting("plan", _str, "plan of accounts opened on first use: starter, pro, business, enterprise"),
-    Setting("balance_usd", _str, "USD balance of accounts opened on first use (default 100.00)"),
+    Setting("plan", _plan, "plan of accounts opened on first use: starter, pro, business, enterprise"),
+    Setting("balance_usd", _usd, "USD balance of accounts opened on first use (default 100.00)"),
     Setting("api_key", _str, f"the key the fixture's helpers use (default {DEFAULT_API_KEY!r})"),
-    Setting("start", _str, "virtual clock start, ISO-8601 (default 2025-03-14T12:00:00Z)"),
+    Setting("start", _instant, "virtual clock start, ISO-8601 (default 2025-03-14T12:00:00Z)"),
     Setting("closed", _bool, "accept only registered keys (default false)"),
     Setting("strict", _bool, "reject unknown request fields (default false)"),
     Setting("blocked_terms", _terms, "words moderation refuses, space or comma separated"),
@@ -93,7 +130,7 @@ class MockMediaOptions:
     plan: str | None = None
     balance_usd: str | None = None
     api_key: str = DEFAULT_API_KEY
-    start: str | None = None
+    start: datetime | float | str | None = None
     closed: bool = False
     strict: bool = False
     blocked_terms: tuple[str, ...] = ()
@@ -119,6 +156,15 @@ class MockMediaOptions:
         return MockConfig(**values)
 
 
+def _origin(where: str, setting: Setting) -> str:
+    """Where a value came from, as the user wrote it: the ini key or the option."""
+    if where == INI:
+        return f"{INI} ({setting.ini})"
+    if where == COMMAND_LINE:
+        return f"{COMMAND_LINE} ({setting.option})"
+    return where
+
+
 def resolve(
     layers: Iterable[tuple[str, Mapping[str, Any]]],
 ) -> MockMediaOptions:
@@ -141,8 +187,8 @@ def resolve(
             try:
                 merged[name] = setting.parse(raw)
             except (TypeError, ValueError) as exc:
-                raise MockMediaUsageError(f"{where}: mock_media {name}: {exc}") from None
-            source[name] = where
+                raise MockMediaUsageError(f"{_origin(where, setting)}: mock_media {name}: {exc}") from None
+            source[name] = _origin(where, setting)
     options = MockMediaOptions(
         **{f.name: merged[f.name] for f in fields(MockMediaOptions) if f.name in merged}
     )

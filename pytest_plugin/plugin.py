@@ -14,20 +14,26 @@ import hashlib
 import os
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from typing import Any
 
 import pytest
 
+from mock_media.adapters.hosts import UnmatchedHostError
 from mock_media.fake import MockMedia
 from mock_media.remote import RemoteMockMedia
 
-from .options import SETTINGS, MockMediaOptions, MockMediaUsageError, resolve
+from .options import COMMAND_LINE, INI, SETTINGS, MockMediaOptions, MockMediaUsageError, resolve
 from .server import LiveServer
 
 MARKER = "mock_media"
 _GLOBAL = pytest.StashKey[list[tuple[str, dict[str, Any]]]]()
 _SERVER = pytest.StashKey[LiveServer]()
+
+
+# A test under ``mock_media`` called a host other than the Media API's (requests or httpx2;
+# respx raises its parent ``AllMockedAssertionError`` for httpx).
+MockMediaUnmatchedHostError = UnmatchedHostError
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -47,8 +53,8 @@ def pytest_configure(config: pytest.Config) -> None:
         "(the closest marker wins over the command line, which wins over the ini file)",
     )
     layers: list[tuple[str, dict[str, Any]]] = [
-        ("ini", {s.name: config.getini(s.ini) or None for s in SETTINGS}),
-        ("command line", {s.name: config.getoption(s.ini) for s in SETTINGS}),
+        (INI, {s.name: config.getini(s.ini) or None for s in SETTINGS}),
+        (COMMAND_LINE, {s.name: config.getoption(s.ini) for s in SETTINGS}),
     ]
     try:
         resolve(layers)
@@ -57,14 +63,24 @@ def pytest_configure(config: pytest.Config) -> None:
     config.stash[_GLOBAL] = layers
 
 
-def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """A bad marker fails the collection, naming the test, not the test's run."""
-    for item in items:
-        if item.get_closest_marker(MARKER) is not None:
-            try:
-                _options(config, item)
-            except MockMediaUsageError as exc:
-                raise pytest.UsageError(f"{item.nodeid}: {exc}") from None
+@pytest.hookimpl(wrapper=True)
+def pytest_make_collect_report(
+    collector: pytest.Collector,
+) -> Generator[None, pytest.CollectReport, pytest.CollectReport]:
+    """A bad marker is a collection error of its module or class, naming the test: none of
+    the collector's tests runs. (A collection error, not a ``UsageError``, so that pytest-xdist
+    workers report it too.)"""
+    report = yield
+    if report.passed:
+        for item in report.result:
+            if isinstance(item, pytest.Item) and item.get_closest_marker(MARKER) is not None:
+                try:
+                    _options(item.config, item)
+                except MockMediaUsageError as exc:
+                    report.outcome = "failed"
+                    report.longrepr = f"{item.nodeid}: {exc}"
+                    break
+    return report
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
@@ -76,13 +92,21 @@ def pytest_unconfigure(config: pytest.Config) -> None:
 
 def _options(config: pytest.Config, item: pytest.Item) -> MockMediaOptions:
     markers: list[tuple[str, dict[str, Any]]] = []
-    for marker in reversed(list(item.iter_markers(MARKER))):  # farthest first: closest wins
+    # Farthest first (module, class, function), so the closest marker wins.
+    for node, marker in reversed(list(item.iter_markers_with_node(MARKER))):
+        where = f"@pytest.mark.{MARKER}" + ("" if node is item else f" on {node.nodeid}")
         if marker.args:
-            raise MockMediaUsageError(
-                f"@pytest.mark.{MARKER} takes keyword arguments only, got {marker.args!r}"
-            )
-        markers.append((f"@pytest.mark.{MARKER}", dict(marker.kwargs)))
+            raise MockMediaUsageError(f"{where} takes keyword arguments only, got {marker.args!r}")
+        markers.append((where, dict(marker.kwargs)))
     return resolve([*config.stash[_GLOBAL], *markers])
+
+
+def _live_server(config: pytest.Config) -> LiveServer:
+    """This process's live server, started on first use and stopped at the session's end."""
+    server = config.stash.get(_SERVER, None)
+    if server is None:
+        server = config.stash[_SERVER] = LiveServer().start()
+    return server
 
 
 @pytest.fixture
@@ -92,18 +116,22 @@ def mock_media_options(request: pytest.FixtureRequest) -> MockMediaOptions:
 
 
 @pytest.fixture
-def mock_media(mock_media_options: MockMediaOptions) -> Iterator[MockMedia]:
-    """A fresh fake Media API, with respx (httpx), requests and httpx2 routed to it.
+def mock_media(request: pytest.FixtureRequest, mock_media_options: MockMediaOptions) -> Iterator[MockMedia]:
+    """A fresh fake Media API per test, with httpx (respx), requests and httpx2 routed to it.
 
     Requests to api.moltbotden.com and media.moltbotden.com are answered in process; any
-    other host fails (``pass_through=True`` lets it through). The clock is virtual: call
-    ``mock_media.advance(seconds)`` or ``finish_videos()``.
+    other host fails with ``AllMockedAssertionError`` (``pass_through=True`` lets it
+    through), except the live server of a test that also takes ``mock_media_server``. The
+    clock is virtual: call ``mock_media.advance(seconds)`` or ``finish_videos()``.
     """
     options = mock_media_options
     fake = MockMedia(options.config(), api_key=options.api_key, api_base=options.api_base)
     if options.closed:
         fake.register_account()
-    with fake.activate(pass_through=options.pass_through):
+    allowed: tuple[str, ...] = ()
+    if "mock_media_server" in request.fixturenames:
+        allowed = (options.url or _live_server(request.config).url,)
+    with fake.activate(pass_through=options.pass_through, allowed=allowed):
         yield fake
 
 
@@ -111,31 +139,27 @@ def mock_media(mock_media_options: MockMediaOptions) -> Iterator[MockMedia]:
 def mock_media_server(
     request: pytest.FixtureRequest, mock_media_options: MockMediaOptions
 ) -> Iterator[RemoteMockMedia]:
-    """A live mock-media server over a socket: ``.url`` is its base URL, ``.api_key`` this
-    test's key, and output URLs point at it so files download.
+    """A live mock-media server over a socket: ``.url`` is its base URL, output URLs point at it.
 
-    One server serves the whole session (per xdist worker), each test under a key of its
-    own, reset, timed and journaled on its own. With ``--mock-media-url`` the tests share a
-    long-lived server started elsewhere (e.g. ``mock-media serve`` in CI).
+    ``.api_key`` is this test's key, its account open from the start. One server serves the
+    whole session (per xdist worker), each test under a key of its own, reset, timed and
+    journaled on its own. With ``--mock-media-url`` the tests share a long-lived server
+    started elsewhere (e.g. ``mock-media serve`` in CI).
     """
     options = mock_media_options
     key = _test_key(options.api_key, request.node.nodeid)
     if options.url is not None:
         remote = RemoteMockMedia(options.url, api_key=key)
         remote.reset()
-        if options.closed or options.plan or options.balance_usd:
-            remote.register_account(plan=options.plan, balance_usd=options.balance_usd)
+        remote.register_account(plan=options.plan, balance_usd=options.balance_usd)
         try:
             yield remote
         finally:
             remote.close()
         return
-    server = request.config.stash.get(_SERVER, None)
-    if server is None:
-        server = request.config.stash[_SERVER] = LiveServer().start()
+    server = _live_server(request.config)
     fake = server.install(options.config(media_base=server.url), api_key=key)
-    if options.closed:
-        fake.register_account()
+    fake.register_account()
     remote = RemoteMockMedia(server.url, api_key=key, fake=fake)
     try:
         yield remote
@@ -153,8 +177,11 @@ def _test_key(base: str, nodeid: str) -> str:
 
 @pytest.fixture
 def mock_media_virtual_sleep(mock_media: MockMedia, monkeypatch: pytest.MonkeyPatch) -> MockMedia:
-    """``time.sleep`` and ``asyncio.sleep`` advance the fake's virtual clock instead of
-    waiting (in this test's thread only), so backoff and polling loops finish at once."""
+    """``time.sleep`` and ``asyncio.sleep`` advance the fake's virtual clock instead of waiting.
+
+    Only in this test's thread (a server or worker thread still really sleeps), so backoff
+    and polling loops finish at once.
+    """
     test_thread = threading.get_ident()
     real_sleep = time.sleep
     real_async_sleep = asyncio.sleep

@@ -14,6 +14,7 @@ from typing import Any
 
 from ..core.facts import API_HOST, MEDIA_HOST
 from ..wire import Handler, WireRequest, WireResponse
+from .hosts import prefixes, refused
 
 
 def to_wire(request: Any) -> WireRequest:
@@ -56,29 +57,43 @@ def mock_transport(handler: Handler, module: ModuleType | None = None) -> Any:
 
 
 @contextmanager
-def patch_transports(module: ModuleType, handler: Handler, *bases: str) -> Iterator[None]:
+def patch_transports(
+    module: ModuleType,
+    handler: Handler,
+    *bases: str,
+    refuse_others: bool = False,
+    allowed: tuple[str, ...] = (),
+) -> Iterator[None]:
     """Route requests for ``bases`` (default: API and media hosts) from every client of
-    ``module`` to the fake while the block runs; other hosts keep the network.
+    ``module`` to the fake while the block runs; other hosts keep the network, unless
+    ``refuse_others``: then any host outside ``bases`` and ``allowed`` raises
+    ``UnmatchedHostError``.
 
     This is what respx does for httpx, done for httpx2 (which respx does not know): the
     library's default transports are patched, so clients need no ``transport=`` argument.
     """
-    prefixes = tuple(b.rstrip("/").lower() + "/" for b in (bases or (API_HOST, MEDIA_HOST)))
+    ours = prefixes(bases or (API_HOST, MEDIA_HOST))
+    let_through = prefixes(allowed)
     handle = handler_function(handler, module)
     sync_cls, async_cls = module.HTTPTransport, module.AsyncHTTPTransport
     original_sync, original_async = sync_cls.handle_request, async_cls.handle_async_request
 
-    def ours(request: Any) -> bool:
-        return str(request.url).lower().startswith(prefixes)
+    def route(request: Any) -> bool:
+        url = str(request.url).lower()
+        if url.startswith(ours):
+            return True
+        if refuse_others and not url.startswith(let_through):
+            raise refused(f"{request.method} {request.url}")
+        return False
 
     def handle_request(self: Any, request: Any) -> Any:
-        if ours(request):
+        if route(request):
             request.read()
             return handle(request)
         return original_sync(self, request)
 
     async def handle_async_request(self: Any, request: Any) -> Any:
-        if ours(request):
+        if route(request):
             await request.aread()
             return handle(request)
         return await original_async(self, request)

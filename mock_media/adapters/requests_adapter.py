@@ -13,11 +13,12 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import requests
-from requests.adapters import BaseAdapter
+from requests.adapters import BaseAdapter, HTTPAdapter
 from requests.structures import CaseInsensitiveDict
 
 from ..core.facts import API_HOST, MEDIA_HOST
 from ..wire import Handler, WireRequest
+from .hosts import prefixes, refused
 
 
 class MediaAdapter(BaseAdapter):
@@ -79,20 +80,30 @@ def mount(session: requests.Session, handler: Handler, *bases: str) -> requests.
 
 
 @contextmanager
-def patch_requests(handler: Handler, *bases: str) -> Iterator[MediaAdapter]:
+def patch_requests(
+    handler: Handler, *bases: str, refuse_others: bool = False, allowed: tuple[str, ...] = ()
+) -> Iterator[MediaAdapter]:
     """Route every Session's requests for ``bases`` to the fake while the block runs.
 
     Plain ``requests.post(...)`` builds a fresh Session each call, so the patch is on
-    ``Session.get_adapter``: requests to other hosts keep their usual adapter.
+    ``Session.get_adapter``. Other hosts keep their usual adapter, unless ``refuse_others``:
+    then a request that would reach the network (requests' own ``HTTPAdapter``) for a host
+    outside ``bases`` and ``allowed`` raises ``UnmatchedHostError``; an adapter the test
+    mounted itself still works.
     """
     adapter = MediaAdapter(handler)
-    prefixes = tuple(b.rstrip("/").lower() + "/" for b in (bases or (API_HOST, MEDIA_HOST)))
+    ours = prefixes(bases or (API_HOST, MEDIA_HOST))
+    let_through = prefixes(allowed)
     original = requests.Session.get_adapter
 
     def get_adapter(self: requests.Session, url: str) -> BaseAdapter:
-        if url.lower().startswith(prefixes):
+        lowered = url.lower()
+        if lowered.startswith(ours):
             return adapter
-        return original(self, url)
+        found = original(self, url)
+        if refuse_others and isinstance(found, HTTPAdapter) and not lowered.startswith(let_through):
+            raise refused(url)
+        return found
 
     requests.Session.get_adapter = get_adapter  # type: ignore[method-assign]
     try:

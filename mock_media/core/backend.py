@@ -91,7 +91,7 @@ class MediaBackend:
         self.store = Store()
         self.accounts: dict[str, Account] = {}
         self.journal = Journal(config.journal_cap)
-        self.faults = Faults(self.clock)
+        self.faults = Faults(self.clock, lambda key: self.now(self.accounts.get(key)))
         self.fault_sources: list[FaultSource] = [self.faults]
         self.moderation = Moderation(config.blocked_terms)
         self._waiting: dict[str, Account] = {}  # accounts with videos processing
@@ -107,17 +107,19 @@ class MediaBackend:
             self._build()
 
     def reset_account(self, api_key: str) -> None:
-        """Forget one account: its jobs, media, files, journal entries, limits and clock.
+        """Forget one account: its jobs, media, files, journal entries, limits, clock and the
+        faults injected for it alone.
 
-        Other accounts are untouched, so tests sharing one server can each start afresh. In
-        open mode the key opens a fresh account on its next use; in closed mode it must be
-        registered again.
+        Other accounts (and faults for everybody) are untouched, so tests sharing one server
+        can each start afresh. In open mode the key opens a fresh account on its next use; in
+        closed mode it must be registered again.
         """
         with self.lock:
             self.accounts.pop(api_key, None)
             self._waiting.pop(api_key, None)
             self.store.forget_account(api_key)
             self.journal.forget(api_key)
+            self.faults.rules[:] = [rule for rule in self.faults.rules if rule.account != api_key]
 
     # --- time -------------------------------------------------------------------------------
     def now(self, account: Account | None = None) -> float:
@@ -289,7 +291,9 @@ class MediaBackend:
             raise InsufficientBalance(
                 f"Account balance ${account.balance:.2f} is too low for this request (${cost:.2f})"
             )
-        ctx = GenerationContext(kind, account.api_key, now, request, self.generation_requests)
+        ctx = GenerationContext(
+            kind, account.api_key, now, request, self.generation_requests, fake_now=self.clock.now()
+        )
         for source in self.fault_sources:
             error = source.request_error(ctx)
             if error is not None:

@@ -9,6 +9,7 @@ in as another source.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal, Protocol
 
@@ -25,9 +26,10 @@ class GenerationContext:
 
     kind: Kind
     account: str
-    now: float
+    now: float  # on the account's clock
     request: GenerationRequest
     ordinal: int  # 1-based count of generation requests the fake has seen
+    fake_now: float | None = None  # on the fake's clock (None: the same as ``now``)
 
 
 class FaultSource(Protocol):
@@ -59,12 +61,17 @@ class FaultRule:
     message: str | None = None
 
     def matches(self, ctx: GenerationContext) -> bool:
-        """Whether this rule applies to the request."""
+        """Whether this rule applies to the request.
+
+        A rule for one account keeps its window on that account's clock; a rule for
+        everybody on the fake's, so an account that moved its own time ahead still sees it.
+        """
+        now = ctx.now if self.account is not None or ctx.fake_now is None else ctx.fake_now
         return (
             (self.kind is None or self.kind == ctx.kind)
             and (self.account is None or self.account == ctx.account)
-            and (self.start is None or ctx.now >= self.start)
-            and (self.until is None or ctx.now < self.until)
+            and (self.start is None or now >= self.start)
+            and (self.until is None or now < self.until)
             and (self.remaining is None or self.remaining > 0)
         )
 
@@ -82,8 +89,9 @@ class FaultRule:
 class Faults:
     """Hand-injected faults, e.g. "fail the next video job", "images are down for 30 s"."""
 
-    def __init__(self, clock: Clock) -> None:
+    def __init__(self, clock: Clock, account_now: Callable[[str], float] | None = None) -> None:
         self._clock = clock
+        self._account_now = account_now
         self.rules: list[FaultRule] = []
 
     def fail_next(
@@ -108,8 +116,13 @@ class Faults:
         until: float | None = None,
         account: str | None = None,
     ) -> FaultRule:
-        """503 ``model_unavailable`` from now for ``seconds`` (or until an epoch; else forever)."""
+        """503 ``model_unavailable`` from now for ``seconds`` (or until an epoch; else forever).
+
+        With ``account``, "now" and the window are on that account's clock.
+        """
         now = self._clock.now()
+        if account is not None and self._account_now is not None:
+            now = self._account_now(account)
         if seconds is not None:
             until = now + seconds
         return self._add("request", ErrorCode.MODEL_UNAVAILABLE, kind, account, None, now, until, None)

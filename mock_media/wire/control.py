@@ -141,8 +141,9 @@ class Control:
 
     def account(self, request: WireRequest, params: dict[str, str]) -> dict[str, Any]:
         """One account's plan, limits, balance and spend."""
-        self.backend.settle()
-        return _account_view(self.backend.account(params["key"]))
+        account = self.backend.account(params["key"])
+        self.backend.settle(account)
+        return _account_view(account)
 
     def journal(self, request: WireRequest, _: dict[str, str]) -> dict[str, Any]:
         """Journal entries, filtered by ``account``, ``method``, ``path``, ``status``,

@@ -126,11 +126,13 @@ class Dispatcher:
 
     def _file(self, request: WireRequest) -> WireResponse:
         """The CDN side: ``/generated/...`` needs no key and carries no rate-limit headers."""
+        owner = None
         try:
             media = self.backend.media_file(request.path)
         except ApiError as exc:
             response = render.error(exc)
         else:
+            owner = media.account  # a download is journaled as its owner's, though keyless
             response = WireResponse(
                 200,
                 {
@@ -146,7 +148,7 @@ class Dispatcher:
             method=request.method,
             path=request.path,
             query=request.query,
-            account=None,
+            account=owner,
             status=response.status,
             operation=str(Operation.GET_FILE),
             error_code=None if response.status == 200 else "not_found",

@@ -1,7 +1,14 @@
-"""Authentication and accounts: decision 6 and [KEYS]; isolation (decision 4)."""
+"""Authentication and accounts: decision 6 and [KEYS]; isolation (decision 4).
+
+Every test runs through every door but two on the wire door only,
+``test_auth__whitespace_only_credentials__count_as_missing`` and
+``test_auth__surrounding_whitespace_is_not_part_of_the_key``: HTTP clients refuse to send a
+header value with leading or trailing blanks, so only the wire handler can receive one.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from decimal import Decimal
 
 import pytest
@@ -9,7 +16,7 @@ import pytest
 from mock_media import MediaBackend, MockConfig
 from mock_media.core.errors import InvalidParameter
 from tests.doc_tables import API_PREFIX, FIRST_RESET, IMAGE_PATH, VIDEO_PATH
-from tests.doors import DOORS, Api, door_api, wire_api
+from tests.doors import Api
 from tests.helpers import assert_error, assert_no_rate_headers, path_of, rate
 
 MISSING = "Missing API key: send it as X-API-Key or as Authorization: Bearer <token>"
@@ -25,10 +32,10 @@ OPERATIONS: list[tuple[str, str, bytes]] = [
 ]
 
 
-@pytest.fixture(params=DOORS)
-def closed(request: pytest.FixtureRequest) -> Api:
+@pytest.fixture
+def closed(api_for: Callable[[MediaBackend], Api]) -> Api:
     """Closed mode (decision 6) through every door: only registered keys are accepted."""
-    return door_api(request, MediaBackend(MockConfig(closed=True)), request.param)
+    return api_for(MediaBackend(MockConfig(closed=True)))
 
 
 def assert_counts_as_missing(api: Api, headers: dict[str, str]) -> None:
@@ -113,7 +120,7 @@ def test_auth__blank_or_non_bearer_credentials__count_as_missing(api: Api, heade
     ids=["spaces-key", "bearer-spaces", "padded-bearer"],
 )
 def test_auth__whitespace_only_credentials__count_as_missing(wire: Api, headers: dict[str, str]) -> None:
-    # Wire door only: HTTP clients refuse to send header values with trailing blanks.
+    # Wire door only: HTTP clients refuse to send header values with leading or trailing blanks.
     assert_counts_as_missing(wire, headers)
 
 
@@ -135,6 +142,7 @@ def test_auth__blank_credential__the_other_header_is_used(
 
 
 def test_auth__surrounding_whitespace_is_not_part_of_the_key(wire: Api) -> None:
+    # Wire door only, as above: no HTTP client sends " padded " as it is.
     wire.backend.register_account("padded", "starter")
     r = wire.image(key=" padded ")
     assert r.status == 200, r.body
@@ -173,9 +181,11 @@ def test_auth__closed_mode_registered_key__accepted(closed: Api) -> None:
     assert list(closed.backend.accounts) == ["member"]
 
 
-def test_auth__open_mode_default_plan_and_balance_are_configurable() -> None:
+def test_auth__open_mode_default_plan_and_balance_are_configurable(
+    api_for: Callable[[MediaBackend], Api],
+) -> None:
     backend = MediaBackend(MockConfig(default_plan="starter", default_balance_usd="1.00"))
-    api = wire_api(backend)
+    api = api_for(backend)
     r = api.image(key="fresh")
     assert r.status == 200, r.body
     assert rate(r) == (10, 9, FIRST_RESET)

@@ -18,13 +18,14 @@ from tests.doc_tables import (
     VIDEO_MODEL_DOWN,
     VIDEO_PATH,
 )
-from tests.doors import DEFAULT_KEY, Api, Reply, wire_api
+from tests.doors import DEFAULT_KEY, Api, Reply
 from tests.helpers import assert_error, assert_no_rate_headers, one_mib_body, rate
 
 
 @pytest.fixture
-def closed_wire() -> Api:
-    return wire_api(MediaBackend(MockConfig(closed=True)))
+def closed(api_for: Callable[[MediaBackend], Api]) -> Api:
+    """Closed mode (decision 6) through every door: only registered keys are accepted."""
+    return api_for(MediaBackend(MockConfig(closed=True)))
 
 
 def _nothing_happened(api: Api, key: str = DEFAULT_KEY, balance: str = "100.00") -> None:
@@ -52,12 +53,12 @@ UNKNOWN_PATHS = [
 
 
 @pytest.mark.parametrize(("method", "path"), UNKNOWN_PATHS)
-def test_unknown_path__404_before_credentials_and_no_slot(wire: Api, method: str, path: str) -> None:
-    r = wire.request(method, path, json={"prompt": "a cat"} if method == "POST" else None)
+def test_unknown_path__404_before_credentials_and_no_slot(api: Api, method: str, path: str) -> None:
+    r = api.request(method, path, json={"prompt": "a cat"} if method == "POST" else None)
     assert_error(r, 404, "not_found")
     assert rate(r) == (30, 30, FIRST_RESET)
-    assert_no_rate_headers(wire.request(method, path, key=None))
-    assert_error(wire.request(method, path, key=None), 404, "not_found")
+    assert_no_rate_headers(api.request(method, path, key=None))
+    assert_error(api.request(method, path, key=None), 404, "not_found")
 
 
 def test_unknown_path__404_through_the_doors(api: Api) -> None:
@@ -67,8 +68,8 @@ def test_unknown_path__404_through_the_doors(api: Api) -> None:
     assert rate(api.request("GET", "/v1/hosting", key="k")) == (30, 30, FIRST_RESET)
 
 
-def test_unknown_path__404_even_with_a_rejected_key(closed_wire: Api) -> None:
-    r = closed_wire.request("GET", "/v1/hosting/nothing", key="stranger")
+def test_unknown_path__404_even_with_a_rejected_key(closed: Api) -> None:
+    r = closed.request("GET", "/v1/hosting/nothing", key="stranger")
     assert_error(r, 404, "not_found")
     assert_no_rate_headers(r)
 
@@ -96,17 +97,17 @@ def _allowed(reply: Reply) -> set[str]:
 
 @pytest.mark.parametrize(("method", "path", "allowed"), WRONG_METHODS)
 def test_wrong_method__405_with_allow_before_credentials_and_no_slot(
-    wire: Api, method: str, path: str, allowed: set[str]
+    api: Api, method: str, path: str, allowed: set[str]
 ) -> None:
-    r = wire.request(method, path, json={"prompt": "a cat"})
+    r = api.request(method, path, json={"prompt": "a cat"})
     assert_error(r, 405, "method_not_allowed")
     assert _allowed(r) == allowed
     assert rate(r) == (30, 30, FIRST_RESET)
-    anonymous = wire.request(method, path, key=None)
+    anonymous = api.request(method, path, key=None)
     assert_error(anonymous, 405, "method_not_allowed")
     assert _allowed(anonymous) == allowed
     assert_no_rate_headers(anonymous)
-    assert wire.backend.store.jobs == {}
+    assert api.backend.store.jobs == {}
 
 
 @pytest.mark.parametrize(
@@ -120,8 +121,8 @@ def test_wrong_method__get_or_delete_on_the_generation_routes(api: Api, method: 
     assert _allowed(r) == {"POST"}
 
 
-def test_wrong_method__405_even_with_a_rejected_key(closed_wire: Api) -> None:
-    r = closed_wire.request("GET", IMAGE_PATH, key="stranger")
+def test_wrong_method__405_even_with_a_rejected_key(closed: Api) -> None:
+    r = closed.request("GET", IMAGE_PATH, key="stranger")
     assert_error(r, 405, "method_not_allowed")
     assert_no_rate_headers(r)
 
@@ -148,8 +149,8 @@ def test_payload__413_before_credentials(api: Api) -> None:
     assert_no_rate_headers(r)
 
 
-def test_payload__413_before_a_rejected_key(closed_wire: Api) -> None:
-    r = closed_wire.request("POST", IMAGE_PATH, content=one_mib_body(MIB + 1), key="stranger")
+def test_payload__413_before_a_rejected_key(closed: Api) -> None:
+    r = closed.request("POST", IMAGE_PATH, content=one_mib_body(MIB + 1), key="stranger")
     assert_error(r, 413, "payload_too_large")
     assert_no_rate_headers(r)
 
@@ -214,13 +215,13 @@ def test_order_of_checks(
     assert set(api.backend.store.jobs) == jobs_before
 
 
-def test_order_of_checks__an_earlier_rejection_leaves_the_fault_armed(wire: Api) -> None:
-    wire.backend.faults.fail_next("image")
-    assert_error(wire.image({"prompt": ""}), 400, "invalid_prompt")
-    wire.backend.register_account("poor", "pro", "0.01")
-    assert_error(wire.image(key="poor"), 402, "insufficient_balance")
-    assert_error(wire.image(), 500, "generation_failed", message=GENERATION_FAILED)
-    assert wire.image().status == 200
+def test_order_of_checks__an_earlier_rejection_leaves_the_fault_armed(api: Api) -> None:
+    api.backend.faults.fail_next("image")
+    assert_error(api.image({"prompt": ""}), 400, "invalid_prompt")
+    api.backend.register_account("poor", "pro", "0.01")
+    assert_error(api.image(key="poor"), 402, "insufficient_balance")
+    assert_error(api.image(), 500, "generation_failed", message=GENERATION_FAILED)
+    assert api.image().status == 200
 
 
 def test_order_of_checks__404_and_405_before_401(api: Api) -> None:
@@ -241,23 +242,23 @@ def test_fault__fail_next__500_charges_nothing_creates_nothing(api: Api) -> None
     assert api.backend.accounts[DEFAULT_KEY].balance == Decimal("99.96")
 
 
-def test_fault__fail_next_video__nothing_processing(wire: Api) -> None:
-    wire.backend.register_account(DEFAULT_KEY, "starter")
-    wire.backend.faults.fail_next("video", times=2)
-    assert_error(wire.video(), 500, "generation_failed")
-    assert_error(wire.video(), 500, "generation_failed")
-    _nothing_happened(wire)
-    wire.advance(60)
+def test_fault__fail_next_video__nothing_processing(api: Api) -> None:
+    api.backend.register_account(DEFAULT_KEY, "starter")
+    api.backend.faults.fail_next("video", times=2)
+    assert_error(api.video(), 500, "generation_failed")
+    assert_error(api.video(), 500, "generation_failed")
+    _nothing_happened(api)
+    api.advance(60)
     # no job is counted against Starter's two concurrent jobs
-    assert wire.video().status == 200
-    assert wire.video().status == 200
+    assert api.video().status == 200
+    assert api.video().status == 200
 
 
-def test_fault__fail_next_times(wire: Api) -> None:
-    wire.backend.faults.fail_next(times=3)
+def test_fault__fail_next_times(api: Api) -> None:
+    api.backend.faults.fail_next(times=3)
     for _ in range(3):
-        assert_error(wire.image(), 500, "generation_failed")
-    assert wire.image().status == 200
+        assert_error(api.image(), 500, "generation_failed")
+    assert api.image().status == 200
 
 
 @pytest.mark.parametrize(
@@ -272,16 +273,16 @@ def test_fault__for_one_kind_does_not_affect_the_other(
     assert api.request("POST", failing, json={"prompt": "fine again"}).status == 200
 
 
-def test_fault__for_one_account(wire: Api) -> None:
-    wire.backend.faults.fail_next(account="unlucky")
-    assert wire.image(key="lucky").status == 200
-    assert_error(wire.image(key="unlucky"), 500, "generation_failed")
-    assert wire.image(key="unlucky").status == 200
+def test_fault__for_one_account(api: Api) -> None:
+    api.backend.faults.fail_next(account="unlucky")
+    assert api.image(key="lucky").status == 200
+    assert_error(api.image(key="unlucky"), 500, "generation_failed")
+    assert api.image(key="unlucky").status == 200
 
 
-def test_fault__custom_code_and_message(wire: Api) -> None:
-    wire.backend.faults.fail_next(code="model_unavailable", message="Imagen 4 is being redeployed")
-    assert_error(wire.image(), 503, "model_unavailable", message="Imagen 4 is being redeployed")
+def test_fault__custom_code_and_message(api: Api) -> None:
+    api.backend.faults.fail_next(code="model_unavailable", message="Imagen 4 is being redeployed")
+    assert_error(api.image(), 503, "model_unavailable", message="Imagen 4 is being redeployed")
 
 
 # --- injected faults: 503 -------------------------------------------------------------------
@@ -301,23 +302,23 @@ def test_fault__model_down_for_30_seconds_then_recovers(api: Api) -> None:
     assert api.backend.accounts[DEFAULT_KEY].balance == Decimal("100.00") - Decimal("4.00") - Decimal("0.04")
 
 
-def test_fault__video_model_down(wire: Api) -> None:
-    wire.backend.faults.model_down("video", seconds=30)
-    assert_error(wire.video(), 503, "model_unavailable", message=VIDEO_MODEL_DOWN)
-    assert wire.image().status == 200
-    wire.advance(30)
-    assert wire.video().status == 200
+def test_fault__video_model_down(api: Api) -> None:
+    api.backend.faults.model_down("video", seconds=30)
+    assert_error(api.video(), 503, "model_unavailable", message=VIDEO_MODEL_DOWN)
+    assert api.image().status == 200
+    api.advance(30)
+    assert api.video().status == 200
 
 
-def test_fault__model_down_for_every_kind_until_cleared(wire: Api) -> None:
-    wire.backend.faults.model_down()
-    wire.advance(86400)
-    assert_error(wire.image(), 503, "model_unavailable", message=IMAGE_MODEL_DOWN)
-    assert_error(wire.video(), 503, "model_unavailable", message=VIDEO_MODEL_DOWN)
-    _nothing_happened(wire)
-    wire.backend.faults.clear()
-    assert wire.image().status == 200
-    assert wire.video().status == 200
+def test_fault__model_down_for_every_kind_until_cleared(api: Api) -> None:
+    api.backend.faults.model_down()
+    api.advance(86400)
+    assert_error(api.image(), 503, "model_unavailable", message=IMAGE_MODEL_DOWN)
+    assert_error(api.video(), 503, "model_unavailable", message=VIDEO_MODEL_DOWN)
+    _nothing_happened(api)
+    api.backend.faults.clear()
+    assert api.image().status == 200
+    assert api.video().status == 200
 
 
 def test_fault__admin_api_injects_and_clears(api: Api) -> None:
@@ -331,8 +332,8 @@ def test_fault__admin_api_injects_and_clears(api: Api) -> None:
     assert_error(api.video(), 500, "generation_failed", message=GENERATION_FAILED)
 
 
-def test_fault__a_rejected_key_never_reaches_the_faults(closed_wire: Api) -> None:
-    closed_wire.backend.register_account("member", "pro")
-    closed_wire.backend.faults.fail_next()
-    assert_error(closed_wire.image(key="stranger"), 401, "unauthorized")
-    assert_error(closed_wire.image(key="member"), 500, "generation_failed")
+def test_fault__a_rejected_key_never_reaches_the_faults(closed: Api) -> None:
+    closed.backend.register_account("member", "pro")
+    closed.backend.faults.fail_next()
+    assert_error(closed.image(key="stranger"), 401, "unauthorized")
+    assert_error(closed.image(key="member"), 500, "generation_failed")

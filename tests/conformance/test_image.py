@@ -97,23 +97,23 @@ def test_image__prompt_only_applies_every_default(api: Api) -> None:
 
 
 @pytest.mark.parametrize("field", ["negative_prompt", "aspect_ratio", "quality", "style", "n", "seed"])
-def test_image__null_optional_field_means_its_default(wire: Api, field: str) -> None:
-    r = wire.image({"prompt": "a cat", field: None})
+def test_image__null_optional_field_means_its_default(api: Api, field: str) -> None:
+    r = api.image({"prompt": "a cat", field: None})
 
     assert r.status == 200, r.body
     body = r.json()
     [out] = body["outputs"]
     assert (out["width"], out["height"]) == (1024, 1024)
     assert exact(r)["cost_usd"] == Decimal("0.04")
-    assert stored_request(wire, body["job_id"], ImageRequest) == ImageRequest(prompt="a cat")
-    assert wire.backend.journal.query(path=IMAGE_PATH)[-1].ignored_fields == ()
+    assert stored_request(api, body["job_id"], ImageRequest) == ImageRequest(prompt="a cat")
+    assert api.backend.journal.query(path=IMAGE_PATH)[-1].ignored_fields == ()
 
 
 @pytest.mark.parametrize(("aspect_ratio", "quality", "size"), IMAGE_RESOLUTION_ROWS)
 def test_image__resolution_follows_the_doc_table(
-    wire: Api, aspect_ratio: str, quality: str, size: tuple[int, int]
+    api: Api, aspect_ratio: str, quality: str, size: tuple[int, int]
 ) -> None:
-    assert_one_output_of_size(wire, aspect_ratio, quality, size)
+    assert_one_output_of_size(api, aspect_ratio, quality, size)
 
 
 @pytest.mark.parametrize(
@@ -127,8 +127,8 @@ def test_image__resolution_follows_the_doc_table_through_every_door(
 
 
 @pytest.mark.parametrize("quality", DOC_QUALITIES)
-def test_image__quality_alone_keeps_the_default_aspect_ratio(wire: Api, quality: str) -> None:
-    r = wire.image({"prompt": "a cat", "quality": quality})
+def test_image__quality_alone_keeps_the_default_aspect_ratio(api: Api, quality: str) -> None:
+    r = api.image({"prompt": "a cat", "quality": quality})
 
     assert r.status == 200, r.body
     [out] = r.json()["outputs"]
@@ -136,11 +136,11 @@ def test_image__quality_alone_keeps_the_default_aspect_ratio(wire: Api, quality:
 
 
 @pytest.mark.parametrize("style", DOC_STYLES)
-def test_image__every_documented_style_is_accepted(wire: Api, style: str) -> None:
-    r = wire.image({"prompt": "a cat", "style": style})
+def test_image__every_documented_style_is_accepted(api: Api, style: str) -> None:
+    r = api.image({"prompt": "a cat", "style": style})
 
     assert r.status == 200, r.body
-    assert stored_request(wire, r.json()["job_id"], ImageRequest).style == style
+    assert stored_request(api, r.json()["job_id"], ImageRequest).style == style
 
 
 @pytest.mark.parametrize(
@@ -153,16 +153,16 @@ def test_image__every_documented_style_is_accepted(wire: Api, style: str) -> Non
         ("seed", 2**32 - 1),
     ],
 )
-def test_image__optional_value_is_accepted(wire: Api, field: str, value: Any) -> None:
-    r = wire.image({"prompt": "a cat", field: value})
+def test_image__optional_value_is_accepted(api: Api, field: str, value: Any) -> None:
+    r = api.image({"prompt": "a cat", field: value})
 
     assert r.status == 200, r.body
-    assert getattr(stored_request(wire, r.json()["job_id"], ImageRequest), field) == value
+    assert getattr(stored_request(api, r.json()["job_id"], ImageRequest), field) == value
 
 
 @pytest.mark.parametrize("n", [1, 2, 3, 4])
-def test_image__n_gives_n_outputs_indexed_from_zero(wire: Api, n: int) -> None:
-    r = wire.image({"prompt": "a cat", "n": n, "aspect_ratio": "9:16"})
+def test_image__n_gives_n_outputs_indexed_from_zero(api: Api, n: int) -> None:
+    r = api.image({"prompt": "a cat", "n": n, "aspect_ratio": "9:16"})
 
     assert r.status == 200, r.body
     body = r.json()
@@ -195,9 +195,9 @@ def test_image__prompt_is_echoed_in_full(api: Api) -> None:
     assert r.json()["prompt"] == prompt
 
 
-def test_image__ids_are_fresh_for_every_job(wire: Api) -> None:
-    first = wire.image({"prompt": "a cat", "seed": 7}).json()
-    second = wire.image({"prompt": "a cat", "seed": 7}).json()
+def test_image__ids_are_fresh_for_every_job(api: Api) -> None:
+    first = api.image({"prompt": "a cat", "seed": 7}).json()
+    second = api.image({"prompt": "a cat", "seed": 7}).json()
 
     assert first["job_id"] != second["job_id"]
     assert first["outputs"][0]["media_id"] != second["outputs"][0]["media_id"]

@@ -81,14 +81,14 @@ def test_video_job__charged_in_full_when_accepted(api: Api) -> None:
 
 
 @pytest.mark.parametrize("early", [1, 0.5, 0.001])
-def test_video_job__processing_until_due_then_completed_at_the_due_instant(wire: Api, early: float) -> None:
-    job_id = wire.video(DOC_VIDEO_REQUEST).json()["job_id"]
-    wire.advance(DOC_VIDEO_ESTIMATE - early)
-    body = wire.job(job_id).json()
+def test_video_job__processing_until_due_then_completed_at_the_due_instant(api: Api, early: float) -> None:
+    job_id = api.video(DOC_VIDEO_REQUEST).json()["job_id"]
+    api.advance(DOC_VIDEO_ESTIMATE - early)
+    body = api.job(job_id).json()
     assert body["status"] == "processing"
     assert "outputs" not in body
-    wire.advance(early)
-    body = wire.job(job_id).json()
+    api.advance(early)
+    body = api.job(job_id).json()
     assert body["status"] == "completed"
     assert body["completed_at"] == "2025-03-14T12:02:00Z"
     assert body["created_at"] == START_ISO
@@ -114,14 +114,14 @@ def test_video_job__due_instant_through_the_doors(api: Api) -> None:
 
 
 @pytest.mark.parametrize("late", [0, 1, 59.5, 3600, 3 * 86400])
-def test_video_job__completed_at_is_the_due_instant_however_late_polled(wire: Api, late: float) -> None:
-    job_id = wire.video(DOC_VIDEO_REQUEST).json()["job_id"]
-    wire.advance(DOC_VIDEO_ESTIMATE + late)
-    body = wire.job(job_id).json()
+def test_video_job__completed_at_is_the_due_instant_however_late_polled(api: Api, late: float) -> None:
+    job_id = api.video(DOC_VIDEO_REQUEST).json()["job_id"]
+    api.advance(DOC_VIDEO_ESTIMATE + late)
+    body = api.job(job_id).json()
     assert body["status"] == "completed"
     assert body["completed_at"] == "2025-03-14T12:02:00Z"
-    wire.advance(3600)
-    assert wire.job(job_id).json() == body
+    api.advance(3600)
+    assert api.job(job_id).json() == body
 
 
 def test_video_job__created_later__due_relative_to_its_creation(api: Api) -> None:
@@ -144,22 +144,22 @@ def test_video_job__created_later__due_relative_to_its_creation(api: Api) -> Non
         {"fps": 30, "aspect_ratio": "9:16"},
     ],
 )
-def test_video_job__completes_exactly_when_estimated(wire: Api, params: dict[str, Any]) -> None:
-    body = wire.video({"prompt": "a crab", **params}).json()
+def test_video_job__completes_exactly_when_estimated(api: Api, params: dict[str, Any]) -> None:
+    body = api.video({"prompt": "a crab", **params}).json()
     estimate = body["estimated_completion_seconds"]
     assert isinstance(estimate, int) and estimate > 0
-    wire.advance(estimate - 1)
-    assert wire.job(body["job_id"]).json()["status"] == "processing"
-    wire.advance(1)
-    done = wire.job(body["job_id"]).json()
+    api.advance(estimate - 1)
+    assert api.job(body["job_id"]).json()["status"] == "processing"
+    api.advance(1)
+    done = api.job(body["job_id"]).json()
     assert done["status"] == "completed"
     assert done["completed_at"] == iso(START_EPOCH + estimate)
 
 
-def test_video_job__longer_or_hd_clips_take_longer(wire: Api) -> None:
-    short = wire.video({"prompt": "a", "duration_seconds": 5}).json()["estimated_completion_seconds"]
-    long = wire.video({"prompt": "a", "duration_seconds": 10}).json()["estimated_completion_seconds"]
-    hd = wire.video({"prompt": "a", "duration_seconds": 5, "quality": "hd"}).json()[
+def test_video_job__longer_or_hd_clips_take_longer(api: Api) -> None:
+    short = api.video({"prompt": "a", "duration_seconds": 5}).json()["estimated_completion_seconds"]
+    long = api.video({"prompt": "a", "duration_seconds": 10}).json()["estimated_completion_seconds"]
+    hd = api.video({"prompt": "a", "duration_seconds": 5, "quality": "hd"}).json()[
         "estimated_completion_seconds"
     ]
     assert short == DOC_VIDEO_ESTIMATE < long
@@ -187,9 +187,9 @@ def test_video_job__each_job_completes_on_its_own_time(api: Api) -> None:
 
 # --- unknown ids ----------------------------------------------------------------------------
 @pytest.mark.parametrize("job_id", ["img_000000000000", "vid_000000000000", "nope", "media_000000000000"])
-def test_job_status__unknown_id__404(wire: Api, job_id: str) -> None:
-    wire.image()
-    assert_error(wire.job(job_id), 404, "not_found", message=f"No job with id '{job_id}'")
+def test_job_status__unknown_id__404(api: Api, job_id: str) -> None:
+    api.image()
+    assert_error(api.job(job_id), 404, "not_found", message=f"No job with id '{job_id}'")
 
 
 def test_job_status__a_media_id_is_not_a_job_id(api: Api) -> None:
@@ -232,16 +232,16 @@ def test_failed_video__code_and_message_can_be_chosen(api: Api) -> None:
     }
 
 
-def test_failed_video__times_and_account(wire: Api) -> None:
-    wire.backend.faults.fail_next_video_jobs(times=2, account="unlucky")
-    lucky = wire.video(key="lucky").json()["job_id"]
-    unlucky = [wire.video(key="unlucky").json()["job_id"] for _ in range(3)]
-    wire.advance(DOC_VIDEO_ESTIMATE)
-    assert wire.job(lucky, key="lucky").json()["status"] == "completed"
-    statuses = [wire.job(job_id, key="unlucky").json()["status"] for job_id in unlucky]
+def test_failed_video__times_and_account(api: Api) -> None:
+    api.backend.faults.fail_next_video_jobs(times=2, account="unlucky")
+    lucky = api.video(key="lucky").json()["job_id"]
+    unlucky = [api.video(key="unlucky").json()["job_id"] for _ in range(3)]
+    api.advance(DOC_VIDEO_ESTIMATE)
+    assert api.job(lucky, key="lucky").json()["status"] == "completed"
+    statuses = [api.job(job_id, key="unlucky").json()["status"] for job_id in unlucky]
     assert statuses == ["failed", "failed", "completed"]
-    assert balance(wire, "unlucky") == Decimal("96.00")
-    assert balance(wire, "lucky") == Decimal("96.00")
+    assert balance(api, "unlucky") == Decimal("96.00")
+    assert balance(api, "lucky") == Decimal("96.00")
 
 
 def test_failed_video__images_are_not_affected(api: Api) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
@@ -9,7 +10,7 @@ import pytest
 
 from mock_media import MediaBackend, MockConfig
 from tests.doc_tables import API_PREFIX, IMAGE_PATH, START_EPOCH, START_ISO, VIDEO_PATH
-from tests.doors import DEFAULT_KEY, Api, wire_api
+from tests.doors import DEFAULT_KEY, Api
 from tests.helpers import assert_error, path_of
 
 FIELDS = ("method", "path", "query", "account", "status", "error_code", "cost_usd", "ignored_fields")
@@ -61,12 +62,12 @@ def test_journal__records_every_request_in_order(api: Api) -> None:
     assert [e.job_id for e in entries[:5]] == [ids["image"], ids["video"], ids["video"], None, ids["image"]]
 
 
-def test_journal__429_records_retry_after(wire: Api) -> None:
-    wire.backend.register_account(DEFAULT_KEY, "enterprise", "100", image_rpm=1)
-    wire.image()
-    wire.advance(59.5)
-    wire.image()
-    [entry] = wire.backend.journal.query(status=429)
+def test_journal__429_records_retry_after(api: Api) -> None:
+    api.backend.register_account(DEFAULT_KEY, "enterprise", "100", image_rpm=1)
+    api.image()
+    api.advance(59.5)
+    api.image()
+    [entry] = api.backend.journal.query(status=429)
     assert (entry.error_code, entry.retry_after, entry.cost_usd, entry.job_id) == (
         "rate_limit_exceeded",
         1,
@@ -76,9 +77,9 @@ def test_journal__429_records_retry_after(wire: Api) -> None:
     assert entry.time == START_EPOCH + 59.5
 
 
-def test_journal__query_filters(wire: Api) -> None:
-    _session(wire)
-    journal = wire.backend.journal
+def test_journal__query_filters(api: Api) -> None:
+    _session(api)
+    journal = api.backend.journal
     assert len(journal.query()) == 11
     assert [e.status for e in journal.query(account=DEFAULT_KEY, method="post")] == [200, 200, 500, 400]
     assert [e.method for e in journal.query(path=IMAGE_PATH)] == ["POST", "POST", "GET", "POST", "POST"]
@@ -132,9 +133,9 @@ def test_journal__admin_requests_are_not_journaled(api: Api) -> None:
     assert [e.path for e in api.backend.journal] == [IMAGE_PATH]
 
 
-def test_journal__keeps_the_newest_entries_up_to_its_cap() -> None:
+def test_journal__keeps_the_newest_entries_up_to_its_cap(api_for: Callable[[MediaBackend], Api]) -> None:
     backend = MediaBackend(MockConfig(journal_cap=3))
-    api = wire_api(backend)
+    api = api_for(backend)
     for i in range(5):
         api.image({"prompt": f"p{i}"})
     journal = backend.journal
@@ -143,19 +144,19 @@ def test_journal__keeps_the_newest_entries_up_to_its_cap() -> None:
     assert [e.seq for e in journal.query(since_seq=1)] == [3, 4, 5]
 
 
-def test_journal__reset_clears_it(wire: Api) -> None:
-    wire.image()
-    wire.backend.reset()
-    assert list(wire.backend.journal) == []
-    assert wire.backend.journal.total == 0
-    wire.image()
-    assert [e.seq for e in wire.backend.journal] == [1]
+def test_journal__reset_clears_it(api: Api) -> None:
+    api.image()
+    api.backend.reset()
+    assert list(api.backend.journal) == []
+    assert api.backend.journal.total == 0
+    api.image()
+    assert [e.seq for e in api.backend.journal] == [1]
 
 
-def test_journal__entry_to_dict_is_json_ready(wire: Api) -> None:
-    wire.advance(0.75)
-    wire.image({"prompt": "x", "n": 3, "extra": 1})
-    data = wire.backend.journal.query()[0].to_dict()
+def test_journal__entry_to_dict_is_json_ready(api: Api) -> None:
+    api.advance(0.75)
+    api.image({"prompt": "x", "n": 3, "extra": 1})
+    data = api.backend.journal.query()[0].to_dict()
     assert data == {
         "seq": 1,
         "time": START_EPOCH + 0.75,

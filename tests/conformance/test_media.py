@@ -165,34 +165,34 @@ def test_list__type_filter(api: Api) -> None:
 
 
 @pytest.mark.parametrize("value", ["images", "IMAGE", "Video", "", "audio", "image,video"])
-def test_list__unknown_type__invalid_parameter(wire: Api, value: str) -> None:
-    assert_error(wire.list(params={"type": value}), 400, "invalid_parameter", param="type")
+def test_list__unknown_type__invalid_parameter(api: Api, value: str) -> None:
+    assert_error(api.list(params={"type": value}), 400, "invalid_parameter", param="type")
 
 
 # --- limit ----------------------------------------------------------------------------------
-def test_list__limit_defaults_to_50_and_goes_up_to_100(wire: Api) -> None:
-    ids = _make_images(wire, 103)
-    page = wire.list().json()
+def test_list__limit_defaults_to_50_and_goes_up_to_100(api: Api) -> None:
+    ids = _make_images(api, 103)
+    page = api.list().json()
     assert page["count"] == 50 and _ids(page) == ids[:50]
     assert page["next_cursor"] is not None
-    page = wire.list(params={"limit": "100"}).json()
+    page = api.list(params={"limit": "100"}).json()
     assert page["count"] == 100 and _ids(page) == ids[:100]
-    page = wire.list(params={"limit": "1"}).json()
+    page = api.list(params={"limit": "1"}).json()
     assert page["count"] == 1 and _ids(page) == ids[:1]
 
 
 @pytest.mark.parametrize(
     "value", ["0", "101", "-1", "abc", "", "1.5", "1e2", "+5", " 5", "999999999999999999999"]
 )
-def test_list__bad_limit__invalid_parameter(wire: Api, value: str) -> None:
-    wire.image()
-    assert_error(wire.list(params={"limit": value}), 400, "invalid_parameter", param="limit")
+def test_list__bad_limit__invalid_parameter(api: Api, value: str) -> None:
+    api.image()
+    assert_error(api.list(params={"limit": value}), 400, "invalid_parameter", param="limit")
 
 
 @pytest.mark.parametrize("value", ["1", "2", "99", "100"])
-def test_list__limit_in_range_is_accepted(wire: Api, value: str) -> None:
-    ids = _make_images(wire, 3, per_job=3)
-    page = wire.list(params={"limit": value}).json()
+def test_list__limit_in_range_is_accepted(api: Api, value: str) -> None:
+    ids = _make_images(api, 3, per_job=3)
+    page = api.list(params={"limit": value}).json()
     assert _ids(page) == ids[: int(value)]
     assert (page["next_cursor"] is None) == (int(value) >= 3)
 
@@ -207,9 +207,9 @@ def test_list__bad_query__through_the_doors(api: Api) -> None:
 
 # --- cursors --------------------------------------------------------------------------------
 @pytest.mark.parametrize(("total", "limit"), [(23, 5), (10, 5), (7, 1), (4, 100), (0, 3), (101, 50)])
-def test_list__paging_yields_every_item_exactly_once(wire: Api, total: int, limit: int) -> None:
-    ids = _make_images(wire, total, per_job=3)
-    pages = _all_pages(wire, limit)
+def test_list__paging_yields_every_item_exactly_once(api: Api, total: int, limit: int) -> None:
+    ids = _make_images(api, total, per_job=3)
+    pages = _all_pages(api, limit)
     assert [p["count"] for p in pages[:-1]] == [limit] * (len(pages) - 1)
     assert [i for p in pages for i in _ids(p)] == ids
     assert len(pages) == max(1, -(-total // limit))  # no empty trailing page
@@ -222,18 +222,18 @@ def test_list__paging_through_the_doors(api: Api) -> None:
     assert [i for p in pages for i in _ids(p)] == ids
 
 
-def test_list__paging_with_a_type_filter(wire: Api) -> None:
+def test_list__paging_with_a_type_filter(api: Api) -> None:
     images: list[str] = []
     for i in range(4):
-        images = [o["media_id"] for o in wire.image({"prompt": "i", "n": 2}).json()["outputs"]] + images
-        wire.video({"prompt": f"v{i}"})
-        wire.advance(61)
-    wire.advance(120)
-    pages = _all_pages(wire, 3, type="image")
+        images = [o["media_id"] for o in api.image({"prompt": "i", "n": 2}).json()["outputs"]] + images
+        api.video({"prompt": f"v{i}"})
+        api.advance(61)
+    api.advance(120)
+    pages = _all_pages(api, 3, type="image")
     assert [i for p in pages for i in _ids(p)] == images
-    videos = [i for p in _all_pages(wire, 3, type="video") for i in _ids(p)]
+    videos = [i for p in _all_pages(api, 3, type="video") for i in _ids(p)]
     assert len(videos) == 4
-    everything = [i for p in _all_pages(wire, 5) for i in _ids(p)]
+    everything = [i for p in _all_pages(api, 5) for i in _ids(p)]
     assert sorted(everything) == sorted(images + videos)
 
 
@@ -248,11 +248,11 @@ def test_list__cursor_of_a_deleted_item_still_continues(api: Api) -> None:
     assert rest["next_cursor"] is None
 
 
-def test_list__items_added_after_a_cursor_do_not_disturb_it(wire: Api) -> None:
-    ids = _make_images(wire, 6, per_job=1)
-    page = wire.list(params={"limit": "2"}).json()
-    _make_images(wire, 3, per_job=1)
-    rest = [i for p in _all_pages_from(wire, 2, page["next_cursor"]) for i in _ids(p)]
+def test_list__items_added_after_a_cursor_do_not_disturb_it(api: Api) -> None:
+    ids = _make_images(api, 6, per_job=1)
+    page = api.list(params={"limit": "2"}).json()
+    _make_images(api, 3, per_job=1)
+    rest = [i for p in _all_pages_from(api, 2, page["next_cursor"]) for i in _ids(p)]
     assert rest == ids[2:]
 
 
@@ -279,9 +279,9 @@ def test_list__cursor_of_another_account__invalid_parameter(api: Api) -> None:
     "cursor",
     ["", "abc", "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", "not a cursor!", "eyJvZmZzZXQiOiAzfQ", "0" * 30],
 )
-def test_list__cursor_never_issued__invalid_parameter(wire: Api, cursor: str) -> None:
-    _make_images(wire, 3)
-    assert_error(wire.list(params={"cursor": cursor}), 400, "invalid_parameter", param="cursor")
+def test_list__cursor_never_issued__invalid_parameter(api: Api, cursor: str) -> None:
+    _make_images(api, 3)
+    assert_error(api.list(params={"cursor": cursor}), 400, "invalid_parameter", param="cursor")
 
 
 def test_list__tampered_cursor__invalid_parameter(api: Api) -> None:
@@ -293,14 +293,14 @@ def test_list__tampered_cursor__invalid_parameter(api: Api) -> None:
     assert_error(api.list(params={"cursor": cursor + "A"}), 400, "invalid_parameter", param="cursor")
 
 
-def test_list__cursor_from_another_server_is_refused(backend: MediaBackend) -> None:
+def test_list__cursor_from_another_server_is_refused(api: Api) -> None:
     other = MediaBackend()
     other.reset(seed=99)
-    first, second = wire_api(backend), wire_api(other)
-    _make_images(first, 3)
+    second = wire_api(other)  # the other server only issues the cursor
+    _make_images(api, 3)
     _make_images(second, 3)
     cursor = second.list(params={"limit": "1"}).json()["next_cursor"]
-    assert_error(first.list(params={"cursor": cursor}), 400, "invalid_parameter", param="cursor")
+    assert_error(api.list(params={"cursor": cursor}), 400, "invalid_parameter", param="cursor")
 
 
 # --- delete ---------------------------------------------------------------------------------
@@ -344,11 +344,11 @@ def test_delete__a_video(api: Api) -> None:
 
 
 @pytest.mark.parametrize("target", ["job_id", "unknown", "url"])
-def test_delete__anything_but_a_media_id__404(wire: Api, target: str) -> None:
-    job = wire.image().json()
+def test_delete__anything_but_a_media_id__404(api: Api, target: str) -> None:
+    job = api.image().json()
     value = {"job_id": job["job_id"], "unknown": "media_000000000000", "url": "generated"}[target]
-    assert_error(wire.delete(value), 404, "not_found")
-    assert wire.list().json()["count"] == 1
+    assert_error(api.delete(value), 404, "not_found")
+    assert api.list().json()["count"] == 1
 
 
 # --- file URLs ------------------------------------------------------------------------------
@@ -387,9 +387,9 @@ def test_file__head_gives_the_size_without_a_body(api: Api) -> None:
 @pytest.mark.parametrize(
     "path", ["/generated/img_000000000000_0.webp", "/generated/nothing", "/generated/x.mp4"]
 )
-def test_file__unknown_file__404(wire: Api, path: str) -> None:
-    wire.image()
-    assert_error(wire.request("GET", path, key=None), 404, "not_found")
+def test_file__unknown_file__404(api: Api, path: str) -> None:
+    api.image()
+    assert_error(api.request("GET", path, key=None), 404, "not_found")
 
 
 def test_file__urls_are_permanent(api: Api) -> None:

@@ -11,7 +11,7 @@ import pytest
 from mock_media import MediaBackend, MockConfig
 from mock_media.core.errors import InvalidParameter
 from tests.doc_tables import API_PREFIX, DOC_PLANS, FIRST_RESET, IMAGE_PATH, MIB, PLAN_IDS, VIDEO_PATH
-from tests.doors import Api, Reply, wire_api
+from tests.doors import Api, Reply
 from tests.helpers import assert_error, assert_no_rate_headers, one_mib_body, rate
 
 TOO_BIG = one_mib_body(MIB + 1)  # decision 4: over 1 MiB is 413
@@ -39,36 +39,36 @@ def test_plan__headers_state_the_plan_limits(
 
 @pytest.mark.parametrize(("plan", "image_rpm", "video_rpm", "concurrent"), DOC_PLANS, ids=PLAN_IDS)
 def test_plan__buckets_hold_exactly_the_limit(
-    wire: Api, plan: str, image_rpm: int, video_rpm: int, concurrent: int
+    api: Api, plan: str, image_rpm: int, video_rpm: int, concurrent: int
 ) -> None:
-    wire.backend.register_account("k", plan, 1000)
+    api.backend.register_account("k", plan, 1000)
     for i in range(image_rpm):
-        r = wire.image(key="k")
+        r = api.image(key="k")
         assert r.status == 200, (i, r.body)
         assert rate(r) == (image_rpm, image_rpm - 1 - i, FIRST_RESET)
-    assert_error(wire.image(key="k"), 429, "rate_limit_exceeded")
+    assert_error(api.image(key="k"), 429, "rate_limit_exceeded")
     for i in range(video_rpm):
-        r = wire.video(key="k")
+        r = api.video(key="k")
         assert r.status == 200, (i, r.body)
         assert rate(r) == (video_rpm, video_rpm - 1 - i, FIRST_RESET)
-    assert_error(wire.video(key="k"), 429, "rate_limit_exceeded")
+    assert_error(api.video(key="k"), 429, "rate_limit_exceeded")
 
 
 @pytest.mark.parametrize(("plan", "image_rpm", "video_rpm", "concurrent"), DOC_PLANS, ids=PLAN_IDS)
 def test_plan__concurrent_jobs_limit(
-    wire: Api, plan: str, image_rpm: int, video_rpm: int, concurrent: int
+    api: Api, plan: str, image_rpm: int, video_rpm: int, concurrent: int
 ) -> None:
-    wire.backend.register_account("k", plan, 1000)
+    api.backend.register_account("k", plan, 1000)
     for i in range(concurrent):  # every doc plan's video rpm allows this many in one minute
-        assert wire.video(key="k").status == 200, i
-    wire.advance(60)  # a fresh window: only the concurrent-jobs limit can refuse now
-    r = wire.video(key="k")
+        assert api.video(key="k").status == 200, i
+    api.advance(60)  # a fresh window: only the concurrent-jobs limit can refuse now
+    r = api.video(key="k")
     assert_error(r, 429, "rate_limit_exceeded")
     assert r.headers["retry-after"] == "60"  # the first videos are due at 120 s
     assert rate(r) == (video_rpm, video_rpm, FIRST_RESET + 60)  # no slot used
-    assert wire.image(key="k").status == 200  # images are not jobs that wait
-    wire.advance(60)
-    assert wire.video(key="k").status == 200
+    assert api.image(key="k").status == 200  # images are not jobs that wait
+    api.advance(60)
+    assert api.video(key="k").status == 200
 
 
 def test_plan__enterprise_defaults_300_50_50(api: Api) -> None:
@@ -90,22 +90,22 @@ def test_plan__enterprise_defaults_300_50_50(api: Api) -> None:
     ],
 )
 def test_plan__enterprise_custom_limits(
-    wire: Api, custom: dict[str, int], expected: tuple[int, int, int]
+    api: Api, custom: dict[str, int], expected: tuple[int, int, int]
 ) -> None:
-    wire.backend.register_account("ent", "enterprise", "100", **custom)
+    api.backend.register_account("ent", "enterprise", "100", **custom)
     image_rpm, video_rpm, concurrent = expected
-    assert rate(wire.image(key="ent")) == (image_rpm, image_rpm - 1, FIRST_RESET)
-    assert rate(wire.video(key="ent")) == (video_rpm, video_rpm - 1, FIRST_RESET)
-    assert wire.backend.accounts["ent"].limits.concurrent_jobs == concurrent
+    assert rate(api.image(key="ent")) == (image_rpm, image_rpm - 1, FIRST_RESET)
+    assert rate(api.video(key="ent")) == (video_rpm, video_rpm - 1, FIRST_RESET)
+    assert api.backend.accounts["ent"].limits.concurrent_jobs == concurrent
 
 
-def test_plan__enterprise_custom_limits_are_enforced(wire: Api) -> None:
-    _enterprise(wire, image_rpm=3, video_rpm=2, concurrent_jobs=1)
+def test_plan__enterprise_custom_limits_are_enforced(api: Api) -> None:
+    _enterprise(api, image_rpm=3, video_rpm=2, concurrent_jobs=1)
     for _ in range(3):
-        assert wire.image(key="ent").status == 200
-    assert_error(wire.image(key="ent"), 429, "rate_limit_exceeded")
-    assert wire.video(key="ent").status == 200
-    r = wire.video(key="ent")  # the video rpm has room; one job is already processing
+        assert api.image(key="ent").status == 200
+    assert_error(api.image(key="ent"), 429, "rate_limit_exceeded")
+    assert api.video(key="ent").status == 200
+    r = api.video(key="ent")  # the video rpm has room; one job is already processing
     assert_error(r, 429, "rate_limit_exceeded")
     assert r.headers["retry-after"] == "120"
 
@@ -287,13 +287,11 @@ def test_rate_limit__reads_consume_nothing(api: Api) -> None:
     ("elapsed", "retry_after"),
     [(0, 60), (0.5, 60), (1, 59), (30.2, 30), (58.01, 2), (59, 1), (59.5, 1), (59.999, 1)],
 )
-def test_rate_limit__429_with_retry_after_until_the_reset(
-    wire: Api, elapsed: float, retry_after: int
-) -> None:
-    _enterprise(wire, image_rpm=1)
-    assert wire.image(key="ent").status == 200
-    wire.advance(elapsed)
-    r = wire.image(key="ent")
+def test_rate_limit__429_with_retry_after_until_the_reset(api: Api, elapsed: float, retry_after: int) -> None:
+    _enterprise(api, image_rpm=1)
+    assert api.image(key="ent").status == 200
+    api.advance(elapsed)
+    r = api.image(key="ent")
     assert_error(r, 429, "rate_limit_exceeded")
     assert r.headers["retry-after"] == str(retry_after)
     assert rate(r) == (1, 0, FIRST_RESET)
@@ -342,16 +340,16 @@ def test_rate_limit__429_uses_no_slot_creates_nothing_charges_nothing(api: Api) 
         ),
     ],
 )
-def test_rate_limit__rejection_after_the_limiter_uses_a_slot(wire: Api, reject: Scenario) -> None:
-    _enterprise(wire, balance="0.10", image_rpm=2)
-    first = reject(wire)
+def test_rate_limit__rejection_after_the_limiter_uses_a_slot(api: Api, reject: Scenario) -> None:
+    _enterprise(api, balance="0.10", image_rpm=2)
+    first = reject(api)
     assert first.status in (400, 402, 500, 503), first.body
     assert rate(first) == (2, 1, FIRST_RESET)
-    assert reject(wire).status == first.status
-    wire.backend.faults.clear()
-    r = wire.image(key="ent")  # valid and affordable, but the window's two slots are used
+    assert reject(api).status == first.status
+    api.backend.faults.clear()
+    r = api.image(key="ent")  # valid and affordable, but the window's two slots are used
     assert_error(r, 429, "rate_limit_exceeded")
-    assert wire.backend.accounts["ent"].balance == Decimal("0.10")
+    assert api.backend.accounts["ent"].balance == Decimal("0.10")
 
 
 def test_rate_limit__a_new_window_restores_the_bucket(api: Api) -> None:
@@ -378,32 +376,34 @@ def test_rate_limit__windows_are_aligned_to_the_minute(api: Api) -> None:
     assert rate(api.image(key="ent")) == (2, 1, FIRST_RESET + 180)
 
 
-def test_rate_limit__window_alignment_does_not_depend_on_the_start_time() -> None:
+def test_rate_limit__window_alignment_does_not_depend_on_the_start_time(
+    api_for: Callable[[MediaBackend], Api],
+) -> None:
     backend = MediaBackend(MockConfig(start="2025-03-14T12:00:17.250Z"))
-    api = wire_api(backend)
+    api = api_for(backend)
     assert rate(api.image()) == (30, 29, FIRST_RESET)
     api.advance(42.75)  # 12:01:00
     assert rate(api.image()) == (30, 29, FIRST_RESET + 60)
 
 
-def test_rate_limit__image_and_video_buckets_are_independent(wire: Api) -> None:
-    wire.backend.register_account("a", "pro")
+def test_rate_limit__image_and_video_buckets_are_independent(api: Api) -> None:
+    api.backend.register_account("a", "pro")
     for _ in range(30):
-        wire.image(key="a")
-    assert_error(wire.image(key="a"), 429, "rate_limit_exceeded")
-    assert rate(wire.video(key="a")) == (5, 4, FIRST_RESET)
-    wire.backend.register_account("b", "pro")
+        api.image(key="a")
+    assert_error(api.image(key="a"), 429, "rate_limit_exceeded")
+    assert rate(api.video(key="a")) == (5, 4, FIRST_RESET)
+    api.backend.register_account("b", "pro")
     for _ in range(5):
-        wire.video(key="b")
-    assert_error(wire.video(key="b"), 429, "rate_limit_exceeded")
-    assert rate(wire.image(key="b")) == (30, 29, FIRST_RESET)
+        api.video(key="b")
+    assert_error(api.video(key="b"), 429, "rate_limit_exceeded")
+    assert rate(api.image(key="b")) == (30, 29, FIRST_RESET)
 
 
-def test_rate_limit__buckets_are_per_account(wire: Api) -> None:
+def test_rate_limit__buckets_are_per_account(api: Api) -> None:
     for _ in range(30):
-        wire.image(key="a")
-    assert_error(wire.image(key="a"), 429, "rate_limit_exceeded")
-    assert rate(wire.image(key="b")) == (30, 29, FIRST_RESET)
+        api.image(key="a")
+    assert_error(api.image(key="a"), 429, "rate_limit_exceeded")
+    assert rate(api.image(key="b")) == (30, 29, FIRST_RESET)
 
 
 # --- concurrent jobs ------------------------------------------------------------------------

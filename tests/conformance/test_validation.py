@@ -9,13 +9,14 @@ rate-limit slot and it is journaled.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import pytest
 
 from mock_media import MediaBackend, MockConfig
 from tests.doc_tables import IMAGE_PATH, VIDEO_PATH
-from tests.doors import DEFAULT_KEY, Api, door_api, wire_api
+from tests.doors import DEFAULT_KEY, Api
 from tests.helpers import Snapshot, assert_error, assert_journaled_rejection
 
 # (field, bad value): wrong types, out-of-enum values and out-of-range numbers.
@@ -139,16 +140,16 @@ def assert_rejected_changing_nothing(
 
 
 @pytest.mark.parametrize(("field", "value"), BAD_IMAGE_VALUES)
-def test_image__bad_parameter_is_invalid_parameter_naming_it(wire: Api, field: str, value: Any) -> None:
+def test_image__bad_parameter_is_invalid_parameter_naming_it(api: Api, field: str, value: Any) -> None:
     assert_rejected_changing_nothing(
-        wire, IMAGE_PATH, "invalid_parameter", param=field, json={"prompt": "a cat", field: value}
+        api, IMAGE_PATH, "invalid_parameter", param=field, json={"prompt": "a cat", field: value}
     )
 
 
 @pytest.mark.parametrize(("field", "value"), BAD_VIDEO_VALUES)
-def test_video__bad_parameter_is_invalid_parameter_naming_it(wire: Api, field: str, value: Any) -> None:
+def test_video__bad_parameter_is_invalid_parameter_naming_it(api: Api, field: str, value: Any) -> None:
     assert_rejected_changing_nothing(
-        wire, VIDEO_PATH, "invalid_parameter", param=field, json={"prompt": "a crab", field: value}
+        api, VIDEO_PATH, "invalid_parameter", param=field, json={"prompt": "a crab", field: value}
     )
 
 
@@ -226,49 +227,49 @@ def test_image__invalid_prompt_body_is_exact(api: Api, body: dict[str, Any], mes
 @pytest.mark.parametrize("path", [IMAGE_PATH, VIDEO_PATH])
 @pytest.mark.parametrize("prompt", BLANK_PROMPTS)
 def test_generation__empty_blank_or_too_long_prompt_is_invalid_prompt(
-    wire: Api, path: str, prompt: str
+    api: Api, path: str, prompt: str
 ) -> None:
-    assert_rejected_changing_nothing(wire, path, "invalid_prompt", json={"prompt": prompt})
+    assert_rejected_changing_nothing(api, path, "invalid_prompt", json={"prompt": prompt})
 
 
 @pytest.mark.parametrize("path", [IMAGE_PATH, VIDEO_PATH])
 @pytest.mark.parametrize("body", [{}, {"prompt": None}, {"negative_prompt": "hands"}, {"Prompt": "a cat"}])
 def test_generation__missing_or_null_prompt_is_invalid_prompt(
-    wire: Api, path: str, body: dict[str, Any]
+    api: Api, path: str, body: dict[str, Any]
 ) -> None:
-    assert_rejected_changing_nothing(wire, path, "invalid_prompt", json=body)
+    assert_rejected_changing_nothing(api, path, "invalid_prompt", json=body)
 
 
 @pytest.mark.parametrize("path", [IMAGE_PATH, VIDEO_PATH])
 @pytest.mark.parametrize("prompt", WRONG_TYPE_PROMPTS)
 def test_generation__non_string_prompt_is_invalid_parameter_naming_prompt(
-    wire: Api, path: str, prompt: Any
+    api: Api, path: str, prompt: Any
 ) -> None:
-    assert_rejected_changing_nothing(wire, path, "invalid_parameter", param="prompt", json={"prompt": prompt})
+    assert_rejected_changing_nothing(api, path, "invalid_parameter", param="prompt", json={"prompt": prompt})
 
 
 @pytest.mark.parametrize("path", [IMAGE_PATH, VIDEO_PATH])
-def test_generation__prompt_of_4000_characters_is_accepted_and_echoed(wire: Api, path: str) -> None:
+def test_generation__prompt_of_4000_characters_is_accepted_and_echoed(api: Api, path: str) -> None:
     prompt = "a cat " * 666 + "meow"
     assert len(prompt) == 4000
 
-    r = wire.request("POST", path, json={"prompt": prompt})
+    r = api.request("POST", path, json={"prompt": prompt})
 
     assert r.status == 200, r.body
     assert r.json()["prompt"] == prompt
 
 
-def test_image__prompt_of_4000_emoji_is_accepted(wire: Api) -> None:
+def test_image__prompt_of_4000_emoji_is_accepted(api: Api) -> None:
     prompt = "🦀" * 4000  # characters, not UTF-8 bytes (16,000 of those)
 
-    r = wire.image({"prompt": prompt})
+    r = api.image({"prompt": prompt})
 
     assert r.status == 200, r.body
     assert r.json()["prompt"] == prompt
 
 
-def test_image__escaped_surrogate_pair_is_one_character(wire: Api) -> None:
-    r = wire.request("POST", IMAGE_PATH, content=b'{"prompt": "a crab \\ud83e\\udd80"}')
+def test_image__escaped_surrogate_pair_is_one_character(api: Api) -> None:
+    r = api.request("POST", IMAGE_PATH, content=b'{"prompt": "a crab \\ud83e\\udd80"}')
 
     assert r.status == 200, r.body
     assert r.json()["prompt"] == "a crab 🦀"
@@ -277,10 +278,10 @@ def test_image__escaped_surrogate_pair_is_one_character(wire: Api) -> None:
 @pytest.mark.parametrize("path", [IMAGE_PATH, VIDEO_PATH])
 @pytest.mark.parametrize("body", BAD_BODIES)
 def test_generation__body_that_is_not_a_json_object_is_invalid_parameter_naming_body(
-    wire: Api, path: str, body: bytes
+    api: Api, path: str, body: bytes
 ) -> None:
     assert_rejected_changing_nothing(
-        wire,
+        api,
         path,
         "invalid_parameter",
         param="body",
@@ -314,12 +315,12 @@ def test_generation__rejection_uses_a_rate_limit_slot_and_is_journaled(api: Api)
     assert api.backend.accounts[DEFAULT_KEY].spent == 0
 
 
-def test_generation__validation_comes_before_the_balance(wire: Api) -> None:
-    wire.backend.register_account(DEFAULT_KEY, "pro", "0")
+def test_generation__validation_comes_before_the_balance(api: Api) -> None:
+    api.backend.register_account(DEFAULT_KEY, "pro", "0")
 
-    assert_error(wire.image({"prompt": "a cat", "quality": "4k"}), 400, "invalid_parameter", param="quality")
-    assert_error(wire.video({"prompt": ""}), 400, "invalid_prompt")
-    assert_error(wire.image({"prompt": "a cat"}), 402, "insufficient_balance")
+    assert_error(api.image({"prompt": "a cat", "quality": "4k"}), 400, "invalid_parameter", param="quality")
+    assert_error(api.video({"prompt": ""}), 400, "invalid_prompt")
+    assert_error(api.image({"prompt": "a cat"}), 402, "insufficient_balance")
 
 
 # --- unknown fields (decision 5): ignored and journaled, or refused in strict mode ----------
@@ -337,24 +338,25 @@ def test_image__unknown_fields_are_ignored_and_journaled(api: Api) -> None:
     assert entry.job_id == body["job_id"]
 
 
-def test_video__unknown_fields_are_ignored_and_journaled(wire: Api) -> None:
-    r = wire.video({"n": 2, "prompt": "a crab", "resolution": "4k"})
+def test_video__unknown_fields_are_ignored_and_journaled(api: Api) -> None:
+    r = api.video({"n": 2, "prompt": "a crab", "resolution": "4k"})
 
     assert r.status == 200, r.body
-    [entry] = wire.backend.journal.query(path=VIDEO_PATH)
+    [entry] = api.backend.journal.query(path=VIDEO_PATH)
     assert entry.ignored_fields == ("n", "resolution")
 
 
-def test_image__known_fields_only_journal_no_ignored_fields(wire: Api) -> None:
-    wire.image({"prompt": "a cat", "n": 2, "seed": 1, "style": "anime"})
+def test_image__known_fields_only_journal_no_ignored_fields(api: Api) -> None:
+    api.image({"prompt": "a cat", "n": 2, "seed": 1, "style": "anime"})
 
-    [entry] = wire.backend.journal.query(path=IMAGE_PATH)
+    [entry] = api.backend.journal.query(path=IMAGE_PATH)
     assert entry.ignored_fields == ()
 
 
-@pytest.fixture(params=["wire", "asgi"])
-def strict(request: pytest.FixtureRequest) -> Api:
-    return door_api(request, MediaBackend(MockConfig(strict=True)), request.param)
+@pytest.fixture
+def strict(api_for: Callable[[MediaBackend], Api]) -> Api:
+    """Strict mode (decision 5): unknown fields are refused."""
+    return api_for(MediaBackend(MockConfig(strict=True)))
 
 
 @pytest.mark.parametrize(
@@ -424,8 +426,9 @@ def test_generation__strict_mode_accepts_every_documented_field(
 
 
 @pytest.fixture
-def moderated() -> Api:
-    return wire_api(MediaBackend(MockConfig(blocked_terms=("forbidden",))))
+def moderated(api_for: Callable[[MediaBackend], Api]) -> Api:
+    """Moderation rules that block the word "forbidden" (decision 5)."""
+    return api_for(MediaBackend(MockConfig(blocked_terms=("forbidden",))))
 
 
 @pytest.mark.parametrize("path", [IMAGE_PATH, VIDEO_PATH])
@@ -445,5 +448,5 @@ def test_image__prompt_without_a_blocked_term_passes_moderation(moderated: Api) 
     assert moderated.image({"prompt": "a permitted city"}).status == 200
 
 
-def test_image__moderation_is_off_by_default(wire: Api) -> None:
-    assert wire.image({"prompt": "a forbidden city"}).status == 200
+def test_image__moderation_is_off_by_default(api: Api) -> None:
+    assert api.image({"prompt": "a forbidden city"}).status == 200

@@ -124,23 +124,23 @@ def test_video__prompt_only_applies_every_default(api: Api) -> None:
 
 
 @pytest.mark.parametrize("field", ["duration_seconds", "aspect_ratio", "quality", "fps", "seed"])
-def test_video__null_optional_field_means_its_default(wire: Api, field: str) -> None:
-    r = wire.video({"prompt": "a crab", field: None})
+def test_video__null_optional_field_means_its_default(api: Api, field: str) -> None:
+    r = api.video({"prompt": "a crab", field: None})
 
     assert r.status == 200, r.body
     body = r.json()
     assert body["duration_seconds"] == 5
     assert exact(r)["cost_usd"] == Decimal("4.00")
-    assert stored_request(wire, body["job_id"], VideoRequest) == VideoRequest(prompt="a crab")
+    assert stored_request(api, body["job_id"], VideoRequest) == VideoRequest(prompt="a crab")
 
 
 @pytest.mark.parametrize(("aspect_ratio", "quality", "size"), VIDEO_RESOLUTION_ROWS)
 def test_video__resolution_follows_the_image_table(
-    wire: Api, aspect_ratio: str, quality: str, size: tuple[int, int]
+    api: Api, aspect_ratio: str, quality: str, size: tuple[int, int]
 ) -> None:
-    body = wire.video({"prompt": "a crab", "aspect_ratio": aspect_ratio, "quality": quality}).json()
+    body = api.video({"prompt": "a crab", "aspect_ratio": aspect_ratio, "quality": quality}).json()
 
-    [out] = finished(wire, body)["outputs"]
+    [out] = finished(api, body)["outputs"]
 
     assert (out["width"], out["height"]) == size
 
@@ -154,38 +154,38 @@ def test_video__hd_vertical_resolution_through_every_door(api: Api) -> None:
 
 
 @pytest.mark.parametrize("fps", DOC_FPS)
-def test_video__every_documented_fps_is_accepted(wire: Api, fps: int) -> None:
-    body = wire.video({"prompt": "a crab", "fps": fps}).json()
+def test_video__every_documented_fps_is_accepted(api: Api, fps: int) -> None:
+    body = api.video({"prompt": "a crab", "fps": fps}).json()
 
-    [out] = finished(wire, body)["outputs"]
+    [out] = finished(api, body)["outputs"]
 
     assert out["fps"] == fps
 
 
 @pytest.mark.parametrize("duration", [1, 2, 5, 10, 29, 30])
-def test_video__duration_in_range_is_accepted_and_reported(wire: Api, duration: int) -> None:
-    r = wire.video({"prompt": "a crab", "duration_seconds": duration})
+def test_video__duration_in_range_is_accepted_and_reported(api: Api, duration: int) -> None:
+    r = api.video({"prompt": "a crab", "duration_seconds": duration})
 
     assert r.status == 200, r.body
     body = r.json()
     assert body["duration_seconds"] == duration
-    [out] = finished(wire, body)["outputs"]
+    [out] = finished(api, body)["outputs"]
     assert type(out["duration_seconds"]) is float and out["duration_seconds"] == float(duration)
 
 
 @pytest.mark.parametrize("seed", [0, 42, 2**32 - 1])
-def test_video__seed_is_accepted(wire: Api, seed: int) -> None:
-    r = wire.video({"prompt": "a crab", "seed": seed})
+def test_video__seed_is_accepted(api: Api, seed: int) -> None:
+    r = api.video({"prompt": "a crab", "seed": seed})
 
     assert r.status == 200, r.body
-    assert stored_request(wire, r.json()["job_id"], VideoRequest).seed == seed
+    assert stored_request(api, r.json()["job_id"], VideoRequest).seed == seed
 
 
-def test_video__processing_has_no_outputs_and_completion_keeps_the_ids(wire: Api) -> None:
-    submitted = wire.video({"prompt": "a crab"}).json()
+def test_video__processing_has_no_outputs_and_completion_keeps_the_ids(api: Api) -> None:
+    submitted = api.video({"prompt": "a crab"}).json()
 
     assert "outputs" not in submitted and "completed_at" not in submitted
-    polled = finished(wire, submitted)
+    polled = finished(api, submitted)
     assert polled["job_id"] == submitted["job_id"]
     assert polled["created_at"] == submitted["created_at"]
     assert polled["prompt"] == submitted["prompt"]

@@ -1,0 +1,1 @@
+"""The pytest plugin, run as its users run it: inner pytest sessions through ``pytester``."""
