@@ -6,6 +6,8 @@ One pure core (``mock_media.core``), one wire contract (``mock_media.wire``), th
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from .core import (
     ApiError,
     ErrorCode,
@@ -20,13 +22,28 @@ from .core import (
 from .fake import MockMedia, MockMediaAssertionError
 from .wire import Dispatcher, WireRequest, WireResponse, build_handler
 
+if TYPE_CHECKING:
+    from .adapters.respx_router import MediaRouter
+    from .remote import MockMediaAdminError, RemoteMockMedia
+
+    respx_mock: MediaRouter
+
+_respx_mock: object = None
+
 
 def __getattr__(name: str) -> object:
-    # The remote client pulls in httpx; the standalone server never needs it at start-up.
+    # respx and the remote client pull in httpx; the standalone server never needs them.
+    global _respx_mock
     if name in ("RemoteMockMedia", "MockMediaAdminError"):
         from . import remote
 
         return getattr(remote, name)
+    if name == "respx_mock":  # a ready respx router over a fake of its own, made on first use
+        if _respx_mock is None:
+            from .adapters.respx_router import ready_router
+
+            _respx_mock = ready_router()
+        return _respx_mock
     raise AttributeError(f"module 'mock_media' has no attribute {name!r}")
 
 

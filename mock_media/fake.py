@@ -27,8 +27,8 @@ from .wire import Dispatcher, WireRequest, WireResponse, build_handler
 if TYPE_CHECKING:
     import httpx
     import requests
-    import respx
 
+    from .adapters.respx_router import MediaRouter
     from .adapters.server import MediaServer
 
 DEFAULT_API_KEY = "test-key"
@@ -207,13 +207,16 @@ class MockMedia:
         )
 
     # --- doors ------------------------------------------------------------------------------
-    def router(self, *, pass_through: bool = False) -> respx.MockRouter:
-        """A respx router for httpx (sync and async) over this fake; start it with ``with``."""
+    def router(self, *, pass_through: bool = False) -> MediaRouter:
+        """A respx router for httpx (sync and async) over this fake; start it with ``with``,
+        ``@router`` or ``router.start()``; ``router.fake`` is this fake."""
         from .adapters.respx_router import build_router
 
-        return build_router(
+        router = build_router(
             self.handler, api_base=self.api_base, media_base=self.media_base, pass_through=pass_through
         )
+        router.fake = self
+        return router
 
     def transport(self, module: ModuleType | None = None) -> Any:
         """A ``MockTransport`` of httpx (or of ``module``, e.g. httpx2) over this fake."""

@@ -556,3 +556,38 @@ def test_mock_media__shares_a_clock_with_another_fake() -> None:
 
     assert second.now() == START_EPOCH + 30
     assert isinstance(second.backend, MediaBackend)
+
+
+def test_respx_mock__ready_router_starts_a_fresh_fake_each_use() -> None:
+    import mock_media
+
+    router = mock_media.respx_mock
+    seen: list[tuple[int, str, int]] = []
+
+    @router
+    def agent() -> None:
+        r = httpx.post(
+            "https://api.moltbotden.com/v1/hosting/media/image",
+            headers={"X-API-Key": "k"},
+            json={"prompt": "a cat"},
+        )
+        assert router.fake is not None
+        seen.append((r.status_code, r.json()["job_id"], len(router.fake.calls())))
+
+    agent()
+    agent()
+
+    assert seen[0] == seen[1]  # same seed, fresh state: the same first job id, one call each
+    assert seen[0][0] == 200 and seen[0][2] == 1
+    assert mock_media.respx_mock is router  # one ready router per process
+
+
+def test_router__knows_its_fake() -> None:
+    fake = MockMedia()
+
+    with fake.router() as router:
+        reply = httpx.get("https://api.moltbotden.com/v1/hosting/media", headers={"X-API-Key": "k"})
+
+    assert router.fake is fake
+    assert reply.json() == {"media": [], "count": 0, "next_cursor": None}
+    assert [e.operation for e in fake.calls()] == ["list_media"]

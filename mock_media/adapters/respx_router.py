@@ -6,6 +6,7 @@ to another host passes through to the network or fails, as the caller chooses.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 import httpx
@@ -15,6 +16,27 @@ from ..core.facts import API_HOST, GENERATED_DIR, MEDIA_HOST
 from ..wire import Handler
 from .httpx_transport import handler_function
 
+if TYPE_CHECKING:
+    from ..fake import MockMedia
+
+
+class MediaRouter(respx.MockRouter):
+    """A ``respx.MockRouter`` answered by the fake; ``fake`` is the MockMedia behind it, when
+    it was built by one (``MockMedia.router()``, or the ready ``mock_media.respx_mock``)."""
+
+    fake: MockMedia | None = None
+    reset_on_start = False
+
+    def __enter__(self) -> MediaRouter:
+        super().__enter__()
+        return self
+
+    def start(self) -> None:
+        """Start mocking; the ready router also starts its fake afresh, like a new fixture."""
+        if self.reset_on_start and self.fake is not None:
+            self.fake.reset()
+        super().start()
+
 
 def build_router(
     handler: Handler,
@@ -22,7 +44,7 @@ def build_router(
     api_base: str = API_HOST,
     media_base: str = MEDIA_HOST,
     pass_through: bool = False,
-) -> respx.MockRouter:
+) -> MediaRouter:
     """A ``respx.MockRouter`` serving the API at ``api_base`` and files under ``media_base``.
 
     Args:
@@ -34,7 +56,7 @@ def build_router(
 
     Use it as respx users expect: ``with router:``, ``@router``, or ``router.start()``.
     """
-    router = respx.MockRouter(assert_all_called=False, assert_all_mocked=not pass_through)
+    router = MediaRouter(assert_all_called=False, assert_all_mocked=not pass_through)
     handle = handler_function(handler, httpx)
     api = urlsplit(api_base)
     router.route(scheme=api.scheme, host=api.hostname, name="mock_media_api").mock(side_effect=handle)
@@ -48,4 +70,15 @@ def build_router(
         ).mock(side_effect=handle)
     if pass_through:
         router.route(name="pass_through").pass_through()
+    return router
+
+
+def ready_router() -> MediaRouter:
+    """A router over a fresh default ``MockMedia`` that starts afresh each time it is started:
+    ``with router:`` or ``@router`` gives every use a new fake, as respx's ``respx.mock`` gives
+    every use fresh routes."""
+    from ..fake import MockMedia
+
+    router = MockMedia().router()
+    router.reset_on_start = True
     return router
