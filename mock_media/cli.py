@@ -19,6 +19,8 @@ from .core.clock import to_epoch
 from .core.config import MockConfig
 from .core.errors import ApiError
 from .core.facts import MEDIA_HOST, PLANS
+from .core.scenario import Scenario, ScenarioError
+from .scenario_files import bundled, load_scenario
 
 PROG = "mock-media"
 # MockConfig names a bad setting by its field; the user typed the option.
@@ -95,6 +97,13 @@ def _media_base(text: str) -> str:
     return base
 
 
+def _scenario(text: str) -> Scenario:
+    try:
+        return load_scenario(text)
+    except ScenarioError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The ``mock-media`` command and its sub-commands."""
     parser = _Parser(prog=PROG, description=__doc__.splitlines()[0])
@@ -139,6 +148,13 @@ def build_parser() -> argparse.ArgumentParser:
         "--block", action="append", default=[], metavar="WORD", help="a word moderation blocks"
     )
     serve.add_argument("--access-log", action="store_true", help="log every request")
+    serve.add_argument(
+        "--scenario",
+        type=_scenario,
+        metavar="NAME|PATH",
+        help="a scripted scenario in force from the start (see `mock-media scenarios`)",
+    )
+    commands.add_parser("scenarios", help="list the bundled scenarios, one line each")
     return parser
 
 
@@ -160,6 +176,7 @@ def config_from_args(args: argparse.Namespace) -> MockConfig:
             media_base=args.media_base.rstrip("/"),
             strict=args.strict,
             blocked_terms=tuple(args.block),
+            scenario=args.scenario,
             **extra,
         )
     except ValueError as exc:
@@ -175,6 +192,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of ``mock-media`` and ``python -m mock_media``."""
     parser = build_parser()
     args = parser.parse_args(argv)
+    if args.command == "scenarios":
+        for name, path in bundled().items():
+            print(f"{name:<22}{load_scenario(path).description}")
+        return 0
     try:
         config = config_from_args(args)
     except ValueError as exc:

@@ -11,6 +11,7 @@ from collections import Counter
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from decimal import Decimal
+from pathlib import Path
 from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
@@ -21,7 +22,9 @@ from .core.config import MockConfig
 from .core.facts import API_HOST, Kind
 from .core.faults import FaultRule, Faults
 from .core.journal import Journal, JournalEntry
+from .core.scenario import Scenario
 from .core.store import Job
+from .scenario_files import load_scenario
 from .wire import Dispatcher, WireRequest, WireResponse, build_handler
 
 if TYPE_CHECKING:
@@ -57,7 +60,7 @@ class MockMedia:
         clock: Clock | None = None,
     ) -> None:
         self.backend = MediaBackend(config, clock=clock)
-        self.handler: Dispatcher = build_handler(self.backend)
+        self.handler: Dispatcher = build_handler(self.backend, scenario_loader=load_scenario)
         self.api_key = api_key
         self.api_base = api_base.rstrip("/")
 
@@ -145,6 +148,14 @@ class MockMedia:
         with self.backend.lock:
             self.backend.settle()
             return self.account(api_key).spent
+
+    # --- scenarios --------------------------------------------------------------------------
+    def use_scenario(self, scenario: Scenario | str | Path | None) -> Scenario | None:
+        """Put a scripted scenario in force from now: a bundled one by name (``"429-storm"``),
+        a file, a ``Scenario``, or None to stop. It stays in force across ``reset()``."""
+        loaded = scenario if isinstance(scenario, Scenario) or scenario is None else load_scenario(scenario)
+        self.backend.load_scenario(loaded)
+        return loaded
 
     # --- faults -----------------------------------------------------------------------------
     def fail_next(self, kind: Kind | str | None = None, **kwargs: Any) -> FaultRule:

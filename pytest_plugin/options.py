@@ -17,7 +17,9 @@ from mock_media.core.clock import to_epoch
 from mock_media.core.config import MockConfig
 from mock_media.core.errors import ApiError
 from mock_media.core.facts import API_HOST, PLANS
+from mock_media.core.scenario import Scenario
 from mock_media.fake import DEFAULT_API_KEY
+from mock_media.scenario_files import load_scenario
 
 # Where a layer of settings comes from; ``resolve`` names the ini key or option for these two.
 INI = "ini file"
@@ -107,6 +109,12 @@ class Setting:
         return "--mock-media-" + self.name.replace("_", "-")
 
 
+def _scenario(value: Any) -> Scenario:
+    if isinstance(value, Scenario):
+        return value
+    return load_scenario(_str(value))  # ScenarioError is a ValueError naming file, rule, field
+
+
 SETTINGS: tuple[Setting, ...] = (
     Setting("seed", _int, "seed for ids and generated content (default 0)"),
     Setting("plan", _plan, "plan of accounts opened on first use: starter, pro, business, enterprise"),
@@ -118,6 +126,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("blocked_terms", _terms, "words moderation refuses, space or comma separated"),
     Setting("pass_through", _bool, "let requests to other hosts reach the network (default false)"),
     Setting("url", _str, "base URL of a long-lived mock-media server for mock_media_server"),
+    Setting("scenario", _scenario, "a scripted scenario for every test: a bundled name or a file"),
 )
 BY_NAME = {s.name: s for s in SETTINGS}
 
@@ -136,6 +145,7 @@ class MockMediaOptions:
     blocked_terms: tuple[str, ...] = ()
     pass_through: bool = False
     url: str | None = None
+    scenario: Scenario | None = None
     api_base: str = API_HOST
 
     def config(self, **overrides: Any) -> MockConfig:
@@ -152,6 +162,8 @@ class MockMediaOptions:
             values["default_balance_usd"] = self.balance_usd
         if self.start is not None:
             values["start"] = self.start
+        if self.scenario is not None:
+            values["scenario"] = self.scenario
         values.update(overrides)
         return MockConfig(**values)
 

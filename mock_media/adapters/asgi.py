@@ -7,13 +7,17 @@ streams file downloads.
 
 from __future__ import annotations
 
+import asyncio
+
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 from starlette.routing import Route
+from starlette.types import Receive, Scope, Send
 
-from ..core.assumptions import MAX_BODY_BYTES
+from ..core.assumptions import MAX_BODY_BYTES, TRANSPORT_TIMEOUT_SECONDS
 from ..core.backend import MediaBackend
+from ..scenario_files import load_scenario
 from ..wire import Handler, WireRequest, build_handler
 
 _METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
@@ -34,12 +38,31 @@ async def read_body(request: Request, limit: int = MAX_BODY_BYTES) -> bytes:
     return b"".join(chunks)
 
 
+class _ScriptedReset(Exception):
+    """Raised after the response has started, so the server drops the connection."""
+
+
+class _Fault(Response):
+    """A scripted transport fault: the connection drops mid-response ("reset"), or nothing
+    comes back for longer than any sane client waits ("timeout")."""
+
+    def __init__(self, kind: str) -> None:
+        super().__init__(b"", 200)
+        self.kind = kind
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if self.kind == "timeout":
+            await asyncio.sleep(TRANSPORT_TIMEOUT_SECONDS)
+        await send({"type": "http.response.start", "status": 200, "headers": [(b"content-length", b"1")]})
+        raise _ScriptedReset("mock-media scenario: connection reset")
+
+
 def create_app(handler: Handler | MediaBackend | None = None) -> Starlette:
     """A Starlette app serving a wire handler (or a backend, or a fresh default backend)."""
     if handler is None:
         handler = MediaBackend()
     if isinstance(handler, MediaBackend):
-        handler = build_handler(handler)
+        handler = build_handler(handler, scenario_loader=load_scenario)
     serve = handler
 
     async def endpoint(request: Request) -> Response:
@@ -51,6 +74,10 @@ def create_app(handler: Handler | MediaBackend | None = None) -> Starlette:
             body=await read_body(request),
         )
         answer = serve(wire)
+        if answer.delay:
+            await asyncio.sleep(answer.delay)  # a scripted latency on a real clock
+        if answer.fault is not None:
+            return _Fault(answer.fault)
         if answer.chunks is not None:
             return StreamingResponse(answer.chunks, answer.status, headers=answer.headers)
         return Response(answer.body, answer.status, headers=answer.headers)

@@ -7,6 +7,7 @@ serves both; the library module is a parameter. Pass the transport to a client
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from types import ModuleType
@@ -42,7 +43,14 @@ def handler_function(handler: Handler, module: ModuleType) -> Any:
     """The ``request -> response`` callable that ``MockTransport`` and respx both take."""
 
     def handle(request: Any) -> Any:
-        return to_response(module, handler(to_wire(request)), request)
+        answer = handler(to_wire(request))
+        if answer.delay:
+            time.sleep(answer.delay)  # a scripted latency on a real clock
+        if answer.fault == "reset":
+            raise module.ConnectError("Connection reset by peer (mock-media scenario)", request=request)
+        if answer.fault == "timeout":
+            raise module.ReadTimeout("Read timed out (mock-media scenario)", request=request)
+        return to_response(module, answer, request)
 
     return handle
 

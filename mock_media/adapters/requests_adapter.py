@@ -6,6 +6,7 @@ reach the fake without a socket, for the API and media hosts only.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from http import HTTPStatus
@@ -57,6 +58,12 @@ class MediaAdapter(BaseAdapter):
                 body=raw,
             )
         )
+        if answer.delay:
+            time.sleep(answer.delay)  # a scripted latency on a real clock
+        if answer.fault == "reset":
+            raise requests.ConnectionError("Connection reset by peer (mock-media scenario)", request=request)
+        if answer.fault == "timeout":
+            raise requests.ReadTimeout("Read timed out (mock-media scenario)", request=request)
         response = requests.Response()
         response.status_code = answer.status
         response.headers = CaseInsensitiveDict(answer.headers)

@@ -61,3 +61,7 @@ DEFAULT_START: Final = datetime(2025, 3, 14, 12, 0, 0, tzinfo=UTC)
 
 # The journal keeps the newest entries only, so a long-lived server cannot grow without bound.
 JOURNAL_CAP: Final = 10_000
+
+# A scripted "timeout" over a socket: the server says nothing for this long, then drops the
+# connection; in process, the door raises the library's read-timeout error at once.
+TRANSPORT_TIMEOUT_SECONDS: Final = 120

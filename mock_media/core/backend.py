@@ -35,12 +35,13 @@ from .errors import (
     NotFound,
     RateLimitExceeded,
 )
-from .facts import FORMAT, GENERATED_DIR, JOB_PREFIX, MEDIA_PREFIX, JobStatus, Kind
+from .facts import FORMAT, GENERATED_DIR, JOB_PREFIX, MEDIA_PREFIX, JobStatus, Kind, Limits
 from .faults import Faults, FaultSource, GenerationContext
 from .ids import IdFactory
 from .journal import Journal
 from .ratelimit import RateState
 from .requests import GenerationRequest, ImageRequest, VideoRequest
+from .scenario import Effects, Scenario, ScenarioRun
 from .store import Job, Media, Store
 from .validation import Moderation, parse_json_object, validate
 
@@ -72,6 +73,7 @@ class MediaBackend:
     def __init__(self, config: MockConfig | None = None, *, clock: Clock | None = None) -> None:
         self.config = config or MockConfig()
         self._injected_clock = clock
+        self._scenario: Scenario | None = self.config.scenario
         # One lock for every door and for direct Python calls: a test thread moving the clock
         # while a server thread answers sees one consistent state.
         self.lock = threading.RLock()
@@ -98,6 +100,13 @@ class MediaBackend:
         self._job_seq = 0
         self._finish_seq = 0  # jobs in the order they completed: the list's order (decision 18)
         self.generation_requests = 0
+        self.scenario_run: ScenarioRun | None = (
+            None
+            if self._scenario is None
+            else ScenarioRun(self._scenario, self.config.seed, self.clock.now())
+        )
+        self._effects: Effects | None = None
+        self._saved_limits: Limits | None = None
 
     def reset(self, *, seed: int | None = None) -> None:
         """Back to the state of a fresh start (decision 20); optionally with another seed."""
@@ -105,6 +114,60 @@ class MediaBackend:
             if seed is not None:
                 self.config = MockConfig(**{**_config_fields(self.config), "seed": seed})
             self._build()
+
+    # --- scenarios --------------------------------------------------------------------------
+    @property
+    def scenario(self) -> Scenario | None:
+        """The scripted scenario in force, if any."""
+        return self._scenario
+
+    def load_scenario(self, scenario: Scenario | None) -> None:
+        """Put a scenario in force from now (its windows count from this instant), or none.
+
+        It stays in force across ``reset()``, which restarts its counters and windows.
+        """
+        with self.lock:
+            self._scenario = scenario
+            self.scenario_run = (
+                None if scenario is None else ScenarioRun(scenario, self.config.seed, self.clock.now())
+            )
+
+    def begin_request(self, route: str, method: str, account: Account, body: bytes = b"") -> Effects | None:
+        """Ask the scenario what it does to this request and apply what lasts beyond it.
+
+        A latency moves a virtual clock on at once (a real clock leaves the waiting to the
+        door); a plan holds for this request only, a balance is set for good. Call
+        ``end_request`` once the response (and its headers) are made.
+        """
+        run = self.scenario_run
+        if run is None:
+            return None
+        effects = run.effects(route, method, account.api_key, self.now(account), lambda: _prompt_of(body))
+        if not effects.rules:
+            return None
+        if effects.latency and isinstance(self.clock, ManualClock):
+            self.clock.advance(effects.latency)
+            effects.latency = 0.0
+        if effects.balance_usd is not None:
+            account.balance = effects.balance_usd
+        if effects.plan is not None:
+            self._saved_limits = account.limits
+            self._set_limits(account, plan_limits(effects.plan)[1])
+        self._effects = effects
+        return effects
+
+    def end_request(self, account: Account) -> None:
+        """Undo what ``begin_request`` changed for one request only."""
+        if self._saved_limits is not None:
+            self._set_limits(account, self._saved_limits)
+            self._saved_limits = None
+        self._effects = None
+
+    @staticmethod
+    def _set_limits(account: Account, limits: Limits) -> None:
+        account.limits = limits
+        account.buckets[Kind.IMAGE].limit = limits.image_rpm
+        account.buckets[Kind.VIDEO].limit = limits.video_rpm
 
     def reset_account(self, api_key: str) -> None:
         """Forget one account: its jobs, media, files, journal entries, limits, clock and the
@@ -227,9 +290,8 @@ class MediaBackend:
             balance = parse_usd(self.config.default_balance_usd if balance_usd is None else balance_usd)
             if account is None:
                 return self._open(api_key, plan_name, balance, limits)
-            account.plan, account.limits, account.balance = plan_name, limits, balance
-            account.buckets[Kind.IMAGE].limit = limits.image_rpm
-            account.buckets[Kind.VIDEO].limit = limits.video_rpm
+            account.plan, account.balance = plan_name, balance
+            self._set_limits(account, limits)
             return account
 
     def account(self, api_key: str) -> Account:
@@ -360,9 +422,14 @@ class MediaBackend:
 
     def _start_video(self, job: Job, request: VideoRequest, ctx: GenerationContext, account: Account) -> None:
         job.estimated_seconds = request.estimated_seconds
-        job.due_at = job.created_at + request.estimated_seconds
+        effects = self._effects
+        factor = effects.video_time_factor if effects is not None and effects.video_time_factor else 1.0
+        # The estimate stays what the API would say; only the time actually taken changes.
+        job.due_at = job.created_at + request.estimated_seconds * factor
+        if effects is not None and effects.video_fail is not None:
+            job.outcome_failure = effects.video_fail
         job.planned = self._outputs(request)
-        for source in self.fault_sources:
+        for source in self.fault_sources if job.outcome_failure is None else ():
             failure = source.job_failure(ctx)
             if failure is not None:
                 job.outcome_failure = failure
@@ -493,6 +560,16 @@ class MediaBackend:
             raise InvalidParameter("cursor", "cursor is not one this account was given")
         seq, index = struct.unpack(">QI", payload)
         return (seq, -index)
+
+
+def _prompt_of(body: bytes) -> str | None:
+    """The prompt of a generation body, or None if it has none (validation says why later)."""
+    try:
+        data = parse_json_object(body)
+    except ApiError:
+        return None
+    prompt = data.get("prompt")
+    return prompt if isinstance(prompt, str) else None
 
 
 def _parse_limit(raw: str | None) -> int:

@@ -16,6 +16,7 @@ from .assumptions import DEFAULT_BALANCE_USD, DEFAULT_PLAN, DEFAULT_START, JOURN
 from .clock import to_epoch
 from .errors import ApiError
 from .facts import MEDIA_HOST
+from .scenario import Scenario
 
 ClockMode = Literal["virtual", "real"]
 
@@ -35,6 +36,7 @@ class MockConfig:
         strict: reject unknown request fields instead of ignoring them (decision 5).
         blocked_terms: words the moderation rules block in prompts (``invalid_prompt``).
         journal_cap: how many journal entries are kept.
+        scenario: a scripted scenario in force from the start (and again after each reset).
     """
 
     seed: int = 0
@@ -48,6 +50,7 @@ class MockConfig:
     strict: bool = False
     blocked_terms: tuple[str, ...] = field(default=())
     journal_cap: int = JOURNAL_CAP
+    scenario: Scenario | None = None
 
     def __post_init__(self) -> None:
         if isinstance(self.seed, bool) or not isinstance(self.seed, int):

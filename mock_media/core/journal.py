@@ -28,6 +28,7 @@ class JournalEntry:
     job_id: str | None = None
     ignored_fields: tuple[str, ...] = ()
     retry_after: int | None = None
+    injected: tuple[str, ...] = ()  # the scenario rules that acted on this request
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form (admin API, exports): money as a string, exact."""
@@ -35,6 +36,7 @@ class JournalEntry:
         data["at"] = iso8601(self.time)
         data["cost_usd"] = None if self.cost_usd is None else str(self.cost_usd)
         data["ignored_fields"] = list(self.ignored_fields)
+        data["injected"] = list(self.injected)
         return data
 
 

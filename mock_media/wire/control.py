@@ -16,6 +16,7 @@ from ..core.clock import SystemClock, iso8601
 from ..core.errors import ApiError, InvalidParameter, MethodNotAllowed, NotFound
 from ..core.facts import ErrorCode, Kind
 from ..core.faults import FaultRule
+from ..core.scenario import Scenario, ScenarioError
 from ..core.validation import parse_json_object
 from . import render
 from .messages import WireRequest, WireResponse, json_response
@@ -29,8 +30,11 @@ Action = Callable[[WireRequest, dict[str, str]], Any]
 class Control:
     """The ``/_mock`` handler for one backend."""
 
-    def __init__(self, backend: MediaBackend) -> None:
+    def __init__(
+        self, backend: MediaBackend, scenario_loader: Callable[[str], Scenario] | None = None
+    ) -> None:
         self.backend = backend
+        self.scenario_loader = scenario_loader
         self._routes: list[tuple[re.Pattern[str], dict[str, Action]]] = [
             (re.compile("/health"), {"GET": self.health}),
             (re.compile("/reset"), {"POST": self.reset}),
@@ -40,6 +44,7 @@ class Control:
             (re.compile("/accounts"), {"GET": self.accounts, "POST": self.register}),
             (re.compile("/accounts/(?P<key>[^/]+)"), {"GET": self.account}),
             (re.compile("/journal"), {"GET": self.journal}),
+            (re.compile("/scenario"), {"GET": self.scenario, "POST": self.set_scenario}),
             (
                 re.compile("/faults"),
                 {"GET": self.faults, "POST": self.add_fault, "DELETE": self.clear_faults},
@@ -165,6 +170,35 @@ class Control:
             "dropped": journal.dropped,
         }
 
+    def scenario(self, request: WireRequest, _: dict[str, str]) -> dict[str, Any]:
+        """The scenario in force: its name, description and rule names (or null)."""
+        return {"scenario": _scenario_view(self.backend.scenario)}
+
+    def set_scenario(self, request: WireRequest, _: dict[str, str]) -> dict[str, Any]:
+        """``{"name": "429-storm"}`` (a bundled scenario or a file path on the server),
+        ``{"scenario": {...}}`` (the file's content as JSON), or ``{"name": null}`` to stop.
+        It is in force from now: its windows count from this instant."""
+        data = parse_json_object(request.body)
+        inline = data.get("scenario")
+        name = _get(data, "name", str)
+        try:
+            if inline is not None:
+                if not isinstance(inline, dict):
+                    raise InvalidParameter("scenario", "scenario must be an object (a scenario file as JSON)")
+                scenario: Scenario | None = Scenario.from_dict(inline, "scenario")
+            elif name is not None:
+                if self.scenario_loader is None:
+                    raise InvalidParameter(
+                        "name", "this server cannot load scenarios by name; send the scenario"
+                    )
+                scenario = self.scenario_loader(name)
+            else:
+                scenario = None
+        except ScenarioError as exc:
+            raise InvalidParameter("scenario" if inline is not None else "name", str(exc)) from None
+        self.backend.load_scenario(scenario)
+        return {"scenario": _scenario_view(scenario)}
+
     def faults(self, request: WireRequest, _: dict[str, str]) -> dict[str, Any]:
         """The injected faults still armed."""
         return {"faults": [_fault_view(r) for r in self.backend.faults.rules]}
@@ -241,6 +275,17 @@ class Control:
             "mode": "real" if real else "virtual",
             "speed": clock.speed if isinstance(clock, SystemClock) else None,
         }
+
+
+def _scenario_view(scenario: Scenario | None) -> dict[str, Any] | None:
+    if scenario is None:
+        return None
+    return {
+        "name": scenario.name,
+        "description": scenario.description,
+        "seed": scenario.seed,
+        "rules": [rule.name for rule in scenario.rules],
+    }
 
 
 def _account_view(account: Account) -> dict[str, Any]:

@@ -8,6 +8,7 @@ time, as a real server's database would serialise them.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from decimal import Decimal
 
@@ -15,8 +16,16 @@ from ..core.accounts import Account
 from ..core.assumptions import MAX_BODY_BYTES
 from ..core.backend import MediaBackend
 from ..core.content import iter_bytes
-from ..core.errors import ApiError, MethodNotAllowed, NotFound, PayloadTooLarge, Unauthorized
-from ..core.facts import CONTENT_TYPE, Kind
+from ..core.errors import (
+    ApiError,
+    MethodNotAllowed,
+    NotFound,
+    PayloadTooLarge,
+    RateLimitExceeded,
+    Unauthorized,
+)
+from ..core.facts import CONTENT_TYPE, RATE_LIMIT_REMAINING, RATE_LIMIT_RESET, Kind
+from ..core.scenario import Effects
 from . import render
 from .messages import WireRequest, WireResponse, json_response
 from .routes import ADMIN_PREFIX, Match, Operation, resolve
@@ -67,6 +76,7 @@ class Dispatcher:
         job_id: str | None = None
         ignored: tuple[str, ...] = ()
         error: ApiError | None = None
+        effects: Effects | None = None
         try:
             # Decision 14/15: 404 and 405 before anything; 413 before credentials; the
             # credentials are still read, because they decide the rate-limit headers.
@@ -77,6 +87,9 @@ class Dispatcher:
             if account is None:
                 raise _unauthorized(request)
             assert match is not None and match.operation is not None
+            effects = backend.begin_request(str(match.operation), request.method, account, request.body)
+            if effects is not None and effects.error is not None:
+                raise effects.error
             response, cost, job_id, ignored = self._operate(match, account, request)
         except ApiError as exc:
             response = render.error(exc)
@@ -84,6 +97,14 @@ class Dispatcher:
         if account is not None:
             kind = Kind.VIDEO if match and match.operation is Operation.GENERATE_VIDEO else Kind.IMAGE
             response.headers.update(render.rate_headers(backend.rate_state(account, kind)))
+        if effects is not None and account is not None:
+            backend.end_request(account)
+            response.fault, response.delay = effects.transport, effects.latency
+            if isinstance(error, RateLimitExceeded) and error is effects.error:
+                # A scripted 429 keeps the headers honest: nothing left until it is over.
+                response.headers[RATE_LIMIT_REMAINING] = "0"
+                reset = math.ceil(backend.now(account)) + (error.retry_after or 1)
+                response.headers[RATE_LIMIT_RESET] = str(reset)
         backend.journal.record(
             time=backend.now(account),
             method=request.method,
@@ -97,6 +118,7 @@ class Dispatcher:
             job_id=job_id,
             ignored_fields=ignored,
             retry_after=None if error is None else error.retry_after,
+            injected=() if effects is None else tuple(effects.rules),
         )
         return response
 

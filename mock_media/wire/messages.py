@@ -58,6 +58,10 @@ class WireResponse:
     headers: dict[str, str] = field(default_factory=dict)
     body: bytes = b""
     chunks: Iterable[bytes] | None = None
+    # A scripted transport fault ("reset" or "timeout") the door must produce instead of
+    # (or, for a timeout, after waiting) sending this response, and real seconds to wait first.
+    fault: str | None = None
+    delay: float = 0.0
 
     def json(self) -> Any:
         """The body parsed as JSON (tests and in-process doors)."""

@@ -172,5 +172,6 @@ def test_journal__entry_to_dict_is_json_ready(api: Api) -> None:
         "job_id": data["job_id"],
         "ignored_fields": ["extra"],
         "retry_after": None,
+        "injected": [],
     }
     assert str(data["job_id"]).startswith("img_")
