@@ -160,15 +160,18 @@ class MockMedia:
     # --- faults -----------------------------------------------------------------------------
     def fail_next(self, kind: Kind | str | None = None, **kwargs: Any) -> FaultRule:
         """Answer the next generation request(s) with 500 ``generation_failed`` (or ``code``)."""
-        return self.faults.fail_next(kind, **kwargs)
+        with self.backend.lock:
+            return self.faults.fail_next(kind, **kwargs)
 
     def model_down(self, kind: Kind | str | None = None, **kwargs: Any) -> FaultRule:
         """503 ``model_unavailable`` for ``seconds`` (or until an epoch, or until cleared)."""
-        return self.faults.model_down(kind, **kwargs)
+        with self.backend.lock:
+            return self.faults.model_down(kind, **kwargs)
 
     def fail_next_video_jobs(self, **kwargs: Any) -> FaultRule:
         """Accept the next video(s), then have them end ``failed`` and refunded."""
-        return self.faults.fail_next_video_jobs(**kwargs)
+        with self.backend.lock:
+            return self.faults.fail_next_video_jobs(**kwargs)
 
     # --- journal ----------------------------------------------------------------------------
     def calls(
@@ -184,9 +187,10 @@ class MockMedia:
         """Journal entries matching every filter given; ``operation`` is a route name such as
         ``"generate_image"``, ``"generate_video"``, ``"get_job"``, ``"list_media"``,
         ``"delete_media"`` or ``"get_file"``."""
-        entries = self.journal.query(
-            account=api_key, method=method, path=path, status=status, error_code=error_code
-        )
+        with self.backend.lock:  # a live server may be writing the journal meanwhile
+            entries = self.journal.query(
+                account=api_key, method=method, path=path, status=status, error_code=error_code
+            )
         return [e for e in entries if operation is None or e.operation == operation]
 
     def last_call(self, operation: str | None = None, **filters: Any) -> JournalEntry:
@@ -204,7 +208,9 @@ class MockMedia:
 
     def calls_per_route(self) -> dict[str, int]:
         """How many requests each route received, e.g. ``{"generate_image": 3}``."""
-        return dict(Counter(e.operation or f"{e.method} {e.path}" for e in self.journal))
+        with self.backend.lock:
+            entries = list(self.journal)
+        return dict(Counter(e.operation or f"{e.method} {e.path}" for e in entries))
 
     def rate_limited(self, api_key: str | None = None) -> list[JournalEntry]:
         """The requests answered 429."""
@@ -212,8 +218,10 @@ class MockMedia:
 
     def total_spent(self, api_key: str | None = None) -> Decimal:
         """The sum of the journal's charges (before refunds) for one account, or for all."""
+        with self.backend.lock:
+            entries = list(self.journal)
         return sum(
-            (e.cost_usd for e in self.journal if e.cost_usd is not None and api_key in (None, e.account)),
+            (e.cost_usd for e in entries if e.cost_usd is not None and api_key in (None, e.account)),
             Decimal("0"),
         )
 

@@ -6,6 +6,7 @@ reach the fake without a socket, for the API and media hosts only.
 
 from __future__ import annotations
 
+import io
 import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -15,7 +16,7 @@ from urllib.parse import urlsplit
 
 import requests
 from requests.adapters import BaseAdapter, HTTPAdapter
-from requests.structures import CaseInsensitiveDict
+from urllib3.response import HTTPResponse
 
 from ..core.facts import API_HOST, MEDIA_HOST
 from ..wire import Handler, WireRequest
@@ -28,6 +29,7 @@ class MediaAdapter(BaseAdapter):
     def __init__(self, handler: Handler) -> None:
         super().__init__()
         self.handler = handler
+        self._builder = HTTPAdapter()  # borrowed for build_response only; opens no connection
 
     def send(
         self,
@@ -64,14 +66,21 @@ class MediaAdapter(BaseAdapter):
             raise requests.ConnectionError("Connection reset by peer (mock-media scenario)", request=request)
         if answer.fault == "timeout":
             raise requests.ReadTimeout("Read timed out (mock-media scenario)", request=request)
-        response = requests.Response()
-        response.status_code = answer.status
-        response.headers = CaseInsensitiveDict(answer.headers)
-        response._content = answer.read()
-        response.reason = HTTPStatus(answer.status).phrase
-        response.url = request.url or ""
-        response.request = request
-        response.encoding = "utf-8" if "json" in answer.headers.get("Content-Type", "") else None
+        # Built the way requests' own HTTPAdapter builds it, over an in-memory urllib3
+        # response, so stream=True, iter_content(), raw.read() and `with` all behave.
+        raw_response = HTTPResponse(
+            body=io.BytesIO(answer.read()),
+            headers=answer.headers,
+            status=answer.status,
+            reason=HTTPStatus(answer.status).phrase,
+            preload_content=False,
+            decode_content=False,
+            request_method=request.method,
+            request_url=request.url,
+        )
+        response = self._builder.build_response(request, raw_response)
+        if "json" in answer.headers.get("Content-Type", ""):
+            response.encoding = "utf-8"
         return response
 
     def close(self) -> None:

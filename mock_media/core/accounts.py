@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from .assumptions import CUSTOM_LIMIT_FIELDS, ENTERPRISE_DEFAULT_LIMITS
+from .assumptions import CENT, CUSTOM_LIMIT_FIELDS, ENTERPRISE_DEFAULT_LIMITS, MAX_BALANCE_USD
 from .errors import InvalidParameter
 from .facts import PLAN_LIMITS, PLANS, Kind, Limits
 from .ratelimit import Bucket
@@ -97,4 +97,8 @@ def parse_usd(value: Any, field_name: str = "balance_usd") -> Decimal:
         raise InvalidParameter(field_name, f"{field_name} must be a number; got {value!r}") from None
     if not amount.is_finite() or amount < 0:
         raise InvalidParameter(field_name, f"{field_name} must be zero or more; got {value!r}")
-    return amount
+    if amount > MAX_BALANCE_USD:
+        raise InvalidParameter(field_name, f"{field_name} must be at most {MAX_BALANCE_USD}; got {value!r}")
+    if amount != amount.quantize(CENT):
+        raise InvalidParameter(field_name, f"{field_name} must be whole cents; got {value!r}")
+    return amount.quantize(CENT)

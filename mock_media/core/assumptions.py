@@ -55,6 +55,16 @@ SIZE_JITTER: Final = 0.15
 GENERATION_FAILED_MESSAGE: Final = "Internal error during generation; safe to retry"
 MODEL_UNAVAILABLE_MESSAGE: Final = "Upstream model {model} is temporarily unavailable; retry"
 
+# Money is kept in whole cents (every price is), and balances stay far below where Decimal's
+# 28 significant digits would start rounding.
+CENT: Final = Decimal("0.01")
+MAX_BALANCE_USD: Final = Decimal("1000000000000")
+
+# Time stays where ISO-8601 timestamps can show it: the clock never passes this instant
+# (9000-01-01), nor moves by more than ten years in one call.
+MAX_EPOCH: Final = 221845392000.0
+MAX_ADVANCE_SECONDS: Final = 10 * 365 * 86400
+
 # The virtual clock starts at the doc's own example time, so the first response's
 # X-RateLimit-Reset is the doc's 1741953660.
 DEFAULT_START: Final = datetime(2025, 3, 14, 12, 0, 0, tzinfo=UTC)

@@ -24,7 +24,14 @@ from decimal import Decimal
 from typing import Any
 
 from .accounts import Account, parse_usd, plan_limits
-from .assumptions import CUSTOM_LIMIT_FIELDS, LIST_LIMIT_DEFAULT, LIST_LIMIT_MAX, LIST_LIMIT_MIN
+from .assumptions import (
+    CUSTOM_LIMIT_FIELDS,
+    LIST_LIMIT_DEFAULT,
+    LIST_LIMIT_MAX,
+    LIST_LIMIT_MIN,
+    MAX_ADVANCE_SECONDS,
+    MAX_EPOCH,
+)
 from .clock import Clock, ManualClock, SystemClock
 from .config import MockConfig
 from .content import seeded_content_seed, size_bytes
@@ -43,7 +50,7 @@ from .ratelimit import RateState
 from .requests import GenerationRequest, ImageRequest, VideoRequest
 from .scenario import Effects, Scenario, ScenarioRun
 from .store import Job, Media, Store
-from .validation import Moderation, parse_json_object, validate
+from .validation import Moderation, parse_json_object, parse_query_int, validate
 
 
 @dataclass(frozen=True, slots=True)
@@ -197,36 +204,47 @@ class MediaBackend:
         their own clock); without, everybody's does.
 
         Raises:
-            ValueError: ``seconds`` is negative.
+            InvalidParameter: ``seconds`` is negative, not finite, more than ten years, or
+                would take the clock past what timestamps can show (``assumptions.MAX_EPOCH``).
             NotFound: ``api_key`` names no account.
         """
-        if seconds < 0:
-            raise ValueError("time cannot go backwards")
+        if not seconds >= 0:  # NaN fails this too
+            raise InvalidParameter(
+                "seconds", f"time cannot go backwards: seconds must be 0 or more; got {seconds}"
+            )
+        if seconds > MAX_ADVANCE_SECONDS:
+            raise InvalidParameter("seconds", f"seconds must be at most {MAX_ADVANCE_SECONDS}; got {seconds}")
         with self.lock:
-            if api_key is None:
+            account = None if api_key is None else self.account(api_key)
+            ahead = account.offset if account else max((a.offset for a in self.accounts.values()), default=0)
+            if self.clock.now() + ahead + seconds > MAX_EPOCH:
+                raise InvalidParameter("seconds", "seconds would take the clock past the year 9000")
+            if account is None:
                 self.clock.advance(seconds)
             else:
-                self.account(api_key).offset += seconds
+                account.offset += seconds
             self.settle()
 
     def settle(self, account: Account | None = None) -> None:
         """Finish the videos whose processing time has passed (of one account, or all)."""
-        targets = [account] if account is not None else list(self._waiting.values())
-        for target in targets:
-            now = self.now(target)
-            pending = target.pending
-            while pending and pending[0][0] <= now:
-                _, _, job_id = heapq.heappop(pending)
-                self._finish_video(self.store.jobs[job_id])
-            if not pending:
-                self._waiting.pop(target.api_key, None)
+        with self.lock:
+            targets = [account] if account is not None else list(self._waiting.values())
+            for target in targets:
+                now = self.now(target)
+                pending = target.pending
+                while pending and pending[0][0] <= now:
+                    _, _, job_id = heapq.heappop(pending)
+                    self._finish_video(self.store.jobs[job_id])
+                if not pending:
+                    self._waiting.pop(target.api_key, None)
 
     def pending_videos(self) -> list[Job]:
         """Video jobs still processing, soonest due first."""
-        return [
-            self.store.jobs[job_id]
-            for _, _, job_id in sorted(p for a in self._waiting.values() for p in a.pending)
-        ]
+        with self.lock:
+            return [
+                self.store.jobs[job_id]
+                for _, _, job_id in sorted(p for a in self._waiting.values() for p in a.pending)
+            ]
 
     def finish_videos(self, *, api_key: str | None = None) -> list[Job]:
         """Move time on just far enough for every processing video (of one account) to finish.
@@ -244,12 +262,23 @@ class MediaBackend:
             return jobs
 
     # --- accounts ---------------------------------------------------------------------------
-    def authenticate(self, bearer: str | None, api_key: str | None) -> Account | None:
-        """Decision 6: a Bearer token is tried first, then X-API-Key; None means 401."""
+    def authenticate(
+        self, bearer: str | None, api_key: str | None, *, open_new: bool = True
+    ) -> Account | None:
+        """Decision 6: a Bearer token is tried first, then X-API-Key; None means 401.
+
+        In open mode an unknown key opens its account; with ``open_new=False`` (a request
+        refused before its credentials count: 404, 405, 413) it gets a stand-in account that
+        is not stored, so its rate-limit headers can be told and nothing is created.
+        """
         for credential in (bearer, api_key):
             if credential:
                 account = self.accounts.get(credential)
                 if account is None and not self.config.closed:
+                    if not open_new:
+                        return self._new_account(
+                            credential, self.config.default_plan, self.config.default_balance_usd
+                        )
                     account = self._open(
                         credential, self.config.default_plan, self.config.default_balance_usd
                     )
@@ -312,16 +341,21 @@ class MediaBackend:
         balance: Decimal | float | int | str,
         limits: Any = None,
     ) -> Account:
+        account = self._new_account(api_key, plan, balance, limits)
+        self.accounts[api_key] = account
+        return account
+
+    def _new_account(
+        self, api_key: str, plan: str, balance: Decimal | float | int | str, limits: Any = None
+    ) -> Account:
         plan_name, plan_lim = plan_limits(plan)
-        account = Account(
+        return Account(
             api_key=api_key,
             plan=plan_name,
             limits=limits or plan_lim,
             balance=parse_usd(balance),
             created_at=self.clock.now(),
         )
-        self.accounts[api_key] = account
-        return account
 
     def rate_state(self, account: Account, kind: Kind) -> RateState:
         """The bucket the ``X-RateLimit-*`` headers describe, read without using a slot."""
@@ -575,14 +609,7 @@ def _prompt_of(body: bytes) -> str | None:
 def _parse_limit(raw: str | None) -> int:
     if raw is None:
         return LIST_LIMIT_DEFAULT
-    if not raw.isascii() or not raw.isdigit():
-        raise InvalidParameter("limit", f"limit must be an integer, got {raw[:40]!r}")
-    value = int(raw)
-    if not LIST_LIMIT_MIN <= value <= LIST_LIMIT_MAX:
-        raise InvalidParameter(
-            "limit", f"limit must be between {LIST_LIMIT_MIN} and {LIST_LIMIT_MAX}; got {value}"
-        )
-    return value
+    return parse_query_int(raw, "limit", LIST_LIMIT_MIN, LIST_LIMIT_MAX)
 
 
 def _parse_type(raw: str | None) -> Kind | None:

@@ -43,14 +43,14 @@ class ManualClock:
         return self._now
 
     def advance(self, seconds: float) -> None:
-        if seconds < 0:
-            raise ValueError("time cannot go backwards")
+        if not seconds >= 0 or seconds == float("inf"):
+            raise ValueError(f"time moves forward by a finite number of seconds, not {seconds}")
         self._now += seconds
 
     def set(self, instant: datetime | float | str) -> None:
         """Jump to an instant, never backwards (jobs and windows rely on monotony)."""
         target = to_epoch(instant)
-        if target < self._now:
+        if not target >= self._now or target == float("inf"):
             raise ValueError("time cannot go backwards")
         self._now = target
 

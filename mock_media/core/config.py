@@ -12,7 +12,14 @@ from decimal import Decimal
 from typing import Literal
 
 from .accounts import parse_usd, plan_limits
-from .assumptions import DEFAULT_BALANCE_USD, DEFAULT_PLAN, DEFAULT_START, JOURNAL_CAP
+from .assumptions import (
+    DEFAULT_BALANCE_USD,
+    DEFAULT_PLAN,
+    DEFAULT_START,
+    JOURNAL_CAP,
+    MAX_ADVANCE_SECONDS,
+    MAX_EPOCH,
+)
 from .clock import to_epoch
 from .errors import ApiError
 from .facts import MEDIA_HOST
@@ -56,8 +63,9 @@ class MockConfig:
         if isinstance(self.seed, bool) or not isinstance(self.seed, int):
             raise ValueError(f"seed must be an integer, got {self.seed!r}")
         try:
-            to_epoch(self.start)
-        except (TypeError, ValueError):
+            if not 0 <= to_epoch(self.start) <= MAX_EPOCH - MAX_ADVANCE_SECONDS:
+                raise ValueError
+        except (TypeError, ValueError, OverflowError):
             raise ValueError(
                 f"start must be an ISO-8601 instant or epoch seconds, got {self.start!r}"
             ) from None

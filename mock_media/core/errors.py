@@ -57,7 +57,9 @@ class InvalidPrompt(ApiError):
     code = ErrorCode.INVALID_PROMPT
 
 
-class InvalidParameter(ApiError):
+class InvalidParameter(ApiError, ValueError):
+    """Also a ``ValueError``, so Python callers of the fake catch it as they would expect."""
+
     code = ErrorCode.INVALID_PARAMETER
 
     def __init__(self, param: str, message: str) -> None:

@@ -44,6 +44,21 @@ class Moderation:
         return match.group(1).lower() if match else None
 
 
+def parse_query_int(raw: str, name: str, low: int, high: int) -> int:
+    """A whole number from a query string, within ``[low, high]``, or 400 naming ``name``.
+
+    Digits are counted before ``int()`` sees them: a 5,000-digit value is "out of range", not
+    the interpreter's digit-limit error.
+    """
+    if not raw.isascii() or not raw.isdigit():
+        raise InvalidParameter(name, f"{name} must be an integer, got {raw[:40]!r}")
+    value = int(raw) if len(raw) <= 20 else high + 1
+    if not low <= value <= high:
+        shown = raw if len(raw) <= 20 else raw[:20] + "..."
+        raise InvalidParameter(name, f"{name} must be between {low} and {high}; got {shown}")
+    return value
+
+
 def parse_json_object(body: bytes) -> dict[str, Any]:
     """Decision 4/17: the body must be a JSON object; anything else is ``invalid_parameter``."""
     if not body.strip():

@@ -10,19 +10,18 @@ from collections.abc import Callable
 from typing import Any
 
 from ..core.accounts import Account
-from ..core.assumptions import CUSTOM_LIMIT_FIELDS
+from ..core.assumptions import CUSTOM_LIMIT_FIELDS, MAX_ADVANCE_SECONDS
 from ..core.backend import MediaBackend
 from ..core.clock import SystemClock, iso8601
 from ..core.errors import ApiError, InvalidParameter, MethodNotAllowed, NotFound
 from ..core.facts import ErrorCode, Kind
 from ..core.faults import FaultRule
 from ..core.scenario import Scenario, ScenarioError
-from ..core.validation import parse_json_object
+from ..core.validation import parse_json_object, parse_query_int
 from . import render
 from .messages import WireRequest, WireResponse, json_response
 from .routes import ADMIN_PREFIX
 
-MAX_ADVANCE_SECONDS = 10 * 365 * 86400  # keeps timestamps inside what ISO-8601 can show
 INJECTABLE_CODES = (ErrorCode.GENERATION_FAILED, ErrorCode.MODEL_UNAVAILABLE)
 Action = Callable[[WireRequest, dict[str, str]], Any]
 
@@ -100,10 +99,6 @@ class Control:
         ``"api_key"``, only that account's time."""
         data = parse_json_object(request.body)
         seconds = _get(data, "seconds", float, required=True)
-        if not 0 <= seconds <= MAX_ADVANCE_SECONDS:
-            raise InvalidParameter(
-                "seconds", f"seconds must be between 0 and {MAX_ADVANCE_SECONDS}; got {seconds}"
-            )
         api_key = _get(data, "api_key", str)
         self.backend.advance(seconds, api_key=self._known(api_key))
         return self._clock_view(api_key)
@@ -335,8 +330,4 @@ def _get(data: dict[str, Any], name: str, kind: type, *, required: bool = False)
 
 def _query_int(query: dict[str, str], name: str) -> int | None:
     raw = query.get(name)
-    if raw is None:
-        return None
-    if not raw.isascii() or not raw.isdigit():
-        raise InvalidParameter(name, f"{name} must be an integer; got {raw[:40]!r}")
-    return int(raw)
+    return None if raw is None else parse_query_int(raw, name, 0, 2**63 - 1)

@@ -25,6 +25,7 @@ from ..core.errors import (
     Unauthorized,
 )
 from ..core.facts import CONTENT_TYPE, RATE_LIMIT_REMAINING, RATE_LIMIT_RESET, Kind
+from ..core.ratelimit import RateState
 from ..core.scenario import Effects
 from . import render
 from .messages import WireRequest, WireResponse, json_response
@@ -77,28 +78,34 @@ class Dispatcher:
         ignored: tuple[str, ...] = ()
         error: ApiError | None = None
         effects: Effects | None = None
+        scripted_state: RateState | None = None
         try:
             # Decision 14/15: 404 and 405 before anything; 413 before credentials; the
             # credentials are still read, because they decide the rate-limit headers.
             early = _early_error(request, match)
-            account = backend.authenticate(*credentials(request))
+            account = backend.authenticate(*credentials(request), open_new=early is None)
             if early is not None:
                 raise early
             if account is None:
                 raise _unauthorized(request)
             assert match is not None and match.operation is not None
             effects = backend.begin_request(str(match.operation), request.method, account, request.body)
-            if effects is not None and effects.error is not None:
-                raise effects.error
-            response, cost, job_id, ignored = self._operate(match, account, request)
+            try:
+                if effects is not None and effects.error is not None:
+                    raise effects.error
+                response, cost, job_id, ignored = self._operate(match, account, request)
+            finally:
+                if effects is not None:
+                    # A scripted plan held for this request: its headers tell that plan's bucket.
+                    scripted_state = backend.rate_state(account, _bucket(match))
+                    backend.end_request(account)
         except ApiError as exc:
             response = render.error(exc)
             error = exc
         if account is not None:
-            kind = Kind.VIDEO if match and match.operation is Operation.GENERATE_VIDEO else Kind.IMAGE
-            response.headers.update(render.rate_headers(backend.rate_state(account, kind)))
+            state = scripted_state or backend.rate_state(account, _bucket(match))
+            response.headers.update(render.rate_headers(state))
         if effects is not None and account is not None:
-            backend.end_request(account)
             response.fault, response.delay = effects.transport, effects.latency
             if isinstance(error, RateLimitExceeded) and error is effects.error:
                 # A scripted 429 keeps the headers honest: nothing left until it is over.
@@ -176,6 +183,11 @@ class Dispatcher:
             error_code=None if response.status == 200 else "not_found",
         )
         return response
+
+
+def _bucket(match: Match | None) -> Kind:
+    """Decision 15: ``POST /video`` tells the video bucket, every other route the image one."""
+    return Kind.VIDEO if match is not None and match.operation is Operation.GENERATE_VIDEO else Kind.IMAGE
 
 
 def _early_error(request: WireRequest, match: Match | None) -> ApiError | None:

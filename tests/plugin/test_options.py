@@ -86,10 +86,10 @@ def test_options__closest_marker_beats_command_line_beats_ini(pytester: pytest.P
     )
     command_line = ("--mock-media-seed", "2", "--mock-media-plan", "pro", "--mock-media-balance-usd", "40")
     # Each setting is overridden at some layer, and each layer wins for some setting.
-    unmarked = expect(2, "pro", "40", "ini-key", closed=True, strict=True, given_plan="pro")
-    module = expect(3, "pro", "40", "ini-key", closed=False, strict=True, given_plan="pro")
-    klass = expect(4, "starter", "40", "ini-key", closed=False, strict=False, given_plan="starter")
-    function = expect(5, "starter", "1", "marker-key", closed=False, strict=False, given_plan="starter")
+    unmarked = expect(2, "pro", "40.00", "ini-key", closed=True, strict=True, given_plan="pro")
+    module = expect(3, "pro", "40.00", "ini-key", closed=False, strict=True, given_plan="pro")
+    klass = expect(4, "starter", "40.00", "ini-key", closed=False, strict=False, given_plan="starter")
+    function = expect(5, "starter", "1.00", "marker-key", closed=False, strict=False, given_plan="starter")
     pytester.makeconftest(OBSERVE)
     pytester.makepyfile(
         test_unmarked=f"""

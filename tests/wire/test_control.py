@@ -270,7 +270,7 @@ def test_accounts__update_changes_what_is_given_and_keeps_the_rest(api: Api) -> 
     assert body["balance_usd"] == "9.96"
     assert body["spent_usd"] == "0.04"
     body = ok(admin(api, "POST", "/accounts", {"api_key": "a", "balance_usd": "3"}))
-    assert (body["plan"], body["balance_usd"]) == ("starter", "3")
+    assert (body["plan"], body["balance_usd"]) == ("starter", "3.00")
     assert api.image(key="a").headers["x-ratelimit-limit"] == "10"
     accounts = ok(admin(api, "GET", "/accounts"))
     assert accounts["count"] == 1
