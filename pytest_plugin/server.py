@@ -6,8 +6,9 @@ from typing import Any
 
 from mock_media.adapters.server import MediaServer
 from mock_media.core.config import MockConfig
+from mock_media.core.errors import ModelUnavailable
 from mock_media.fake import MockMedia
-from mock_media.wire import WireRequest, WireResponse, json_response
+from mock_media.wire import WireRequest, WireResponse, render
 
 
 class LiveServer:
@@ -47,6 +48,5 @@ class LiveServer:
     def _handle(self, request: WireRequest) -> WireResponse:
         fake = self._fake
         if fake is None:
-            body = {"error": {"code": "model_unavailable", "message": "no test is running", "status": 503}}
-            return json_response(503, {**body, "detail": body["error"]["message"]})
+            return render.error(ModelUnavailable("no test is running on this mock-media server"))
         return fake(request)

@@ -121,6 +121,8 @@ def validate(
             values["prompt"] = _check_prompt(raw, moderation)
         elif raw is not None:  # decision 17: null means absent
             values[param.name] = _check_value(param, raw)
+        elif param.default is not None:  # the doc's default, from the one table
+            values[param.name] = param.default
     known = {p.name for p in params}
     unknown = tuple(name for name in data if name not in known)
     if strict and unknown:
