@@ -8,6 +8,7 @@ streams file downloads.
 from __future__ import annotations
 
 import asyncio
+import logging
 
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -40,6 +41,17 @@ async def read_body(request: Request, limit: int = MAX_BODY_BYTES) -> bytes:
 
 class _ScriptedReset(Exception):
     """Raised after the response has started, so the server drops the connection."""
+
+
+class _QuietScriptedResets(logging.Filter):
+    """Keeps scripted resets out of uvicorn's error log: a scenario asked for them, so they
+    are no crash, and a CI log should not show a traceback for each."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not (record.exc_info and isinstance(record.exc_info[1], _ScriptedReset))
+
+
+logging.getLogger("uvicorn.error").addFilter(_QuietScriptedResets())
 
 
 class _Fault(Response):

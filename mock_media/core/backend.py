@@ -155,6 +155,8 @@ class MediaBackend:
         if effects.latency and isinstance(self.clock, ManualClock):
             self.clock.advance(effects.latency)
             effects.latency = 0.0
+        elif effects.latency and isinstance(self.clock, SystemClock):
+            effects.latency /= self.clock.speed  # seconds of the fake's clock, waited in real ones
         if effects.balance_usd is not None:
             account.balance = effects.balance_usd
         if effects.plan is not None:

@@ -9,6 +9,7 @@ the same seed, scenario and request sequence always give the same answers.
 
 from __future__ import annotations
 
+import math
 import random
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -20,7 +21,11 @@ from .errors import ApiError, RateLimitExceeded, error_for
 from .facts import ERROR_STATUS, ErrorCode
 from .validation import Moderation
 
-ROUTES = ("generate_image", "generate_video", "get_job", "list_media", "delete_media", "get_file")
+# The API's routes; file downloads come from the CDN host and are not scripted.
+ROUTES = ("generate_image", "generate_video", "get_job", "list_media", "delete_media")
+# Bounds that keep every derived time (Retry-After, a video's due instant) representable.
+MAX_SECONDS = 10 * 365 * 86400
+MAX_VIDEO_TIME_FACTOR = 1000.0
 TRANSPORT_FAULTS = ("reset", "timeout")
 _MATCH_KEYS = ("route", "method", "account", "requests", "window", "probability", "prompt_words")
 _ACTION_KEYS = (
@@ -117,13 +122,13 @@ class Scenario:
 def _rule(raw: Any, where: str) -> Rule:
     if not isinstance(raw, Mapping):
         raise ScenarioError(f"{where}: a rule must be a table")
-    unknown = sorted(set(raw) - {"name", "match", "action"})
-    if unknown:
-        raise ScenarioError(f"{where}: unknown key {unknown[0]!r}")
     name = raw.get("name", "")
     if not isinstance(name, str):
         raise ScenarioError(f"{where}: name must be a string")
     where = f"{where} ({name})" if name else where
+    unknown = sorted(set(raw) - {"name", "match", "action"})
+    if unknown:
+        raise ScenarioError(f"{where}: unknown key {unknown[0]!r}")
     match = _match(raw.get("match", {}), where)
     action = _action(raw.get("action"), where)
     return Rule(name=name, match=match, action=action)
@@ -144,11 +149,19 @@ def _pair(value: Any, where: str, key: str, kind: type | tuple[type, ...]) -> tu
     ok = (
         isinstance(value, list)
         and len(value) == 2
-        and all(isinstance(v, kind) and not isinstance(v, bool) for v in value)
+        and all(
+            isinstance(v, kind)
+            and isinstance(v, int | float)
+            and not isinstance(v, bool)
+            and math.isfinite(v)
+            for v in value
+        )
         and 0 <= value[0] <= value[1]
     )
     if not ok:
-        raise ScenarioError(f"{where}: match.{key} must be [first, last] with 0 <= first <= last")
+        raise ScenarioError(
+            f"{where}: match.{key} must be [first, last], finite numbers with 0 <= first <= last"
+        )
     return value[0], value[1]
 
 
@@ -169,6 +182,8 @@ def _match(raw: Any, where: str) -> Match:
     window = None
     if "window" in raw:
         window = _pair(raw["window"], where, "window", (int, float))
+        if window[1] > MAX_SECONDS:
+            raise ScenarioError(f"{where}: match.window must end within {MAX_SECONDS} seconds")
     return Match(
         routes=_strings(raw["route"], where, "route", ROUTES) if "route" in raw else None,
         methods=(
@@ -197,12 +212,19 @@ def _code(value: Any, where: str, key: str) -> ErrorCode:
         ) from None
 
 
-def _number(raw: Mapping[str, Any], key: str, where: str, *, minimum: float) -> float | None:
+def _number(
+    raw: Mapping[str, Any], key: str, where: str, *, minimum: float, maximum: float = MAX_SECONDS
+) -> float | None:
     value = raw.get(key)
     if value is None:
         return None
-    if isinstance(value, bool) or not isinstance(value, int | float) or value < minimum:
-        raise ScenarioError(f"{where}: action.{key} must be a number of at least {minimum}")
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, int | float)
+        or not math.isfinite(value)
+        or not minimum <= value <= maximum
+    ):
+        raise ScenarioError(f"{where}: action.{key} must be a finite number from {minimum} to {maximum}")
     return float(value)
 
 
@@ -237,7 +259,7 @@ def _action(raw: Any, where: str) -> Action:
     transport = raw.get("transport")
     if transport is not None and transport not in TRANSPORT_FAULTS:
         raise ScenarioError(f"{where}: action.transport must be one of {', '.join(TRANSPORT_FAULTS)}")
-    factor = _number(raw, "video_time_factor", where, minimum=0.0)
+    factor = _number(raw, "video_time_factor", where, minimum=0.0, maximum=MAX_VIDEO_TIME_FACTOR)
     if factor == 0.0:
         raise ScenarioError(f"{where}: action.video_time_factor must be more than 0")
     return Action(

@@ -190,7 +190,9 @@ class Control:
             else:
                 scenario = None
         except ScenarioError as exc:
-            raise InvalidParameter("scenario" if inline is not None else "name", str(exc)) from None
+            if inline is not None:  # the message already starts "scenario: ..."
+                raise InvalidParameter("scenario", str(exc)) from None
+            raise InvalidParameter("name", f"name {name!r}: {exc}") from None
         self.backend.load_scenario(scenario)
         return {"scenario": _scenario_view(scenario)}
 
