@@ -7,9 +7,19 @@ code under test.
 from __future__ import annotations
 
 import json
+import signal
+import socket
+import subprocess
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from decimal import Decimal
+from pathlib import Path
 from typing import Any, TypeVar
+
+import httpx
+import pytest
 
 from mock_media import MediaBackend
 from mock_media.core.requests import ImageRequest, VideoRequest
@@ -149,3 +159,54 @@ def one_mib_body(size: int, prompt: str = "a cat") -> bytes:
     core = ('{"prompt": "' + prompt + '"}').encode()
     assert size >= len(core)
     return core + b" " * (size - len(core))
+
+
+# --- a standalone server in a subprocess ----------------------------------------------------------
+def free_port() -> int:
+    """A loopback port nobody listens on right now."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+@contextmanager
+def spawned_server(
+    command: list[str],
+    options: Callable[[int], list[str]],
+    log: Path,
+    headers: dict[str, str] | None = None,
+) -> Iterator[tuple[subprocess.Popen[bytes], int, httpx.Client]]:
+    """``command serve --port N *options(N)`` on a free port N: waits (bounded) for
+    /_mock/health, yields (process, port, client), and always stops it with Ctrl-C; it must
+    then have exited 0 with no traceback in its log."""
+    port = free_port()
+    argv = [*command, "serve", "--port", str(port), *options(port)]
+    with log.open("wb") as sink:
+        proc = subprocess.Popen(argv, stdout=sink, stderr=subprocess.STDOUT)
+    client = httpx.Client(base_url=f"http://127.0.0.1:{port}", headers=headers or {}, timeout=5)
+    try:
+        deadline = time.monotonic() + 15
+        while True:
+            if proc.poll() is not None:
+                pytest.fail(f"server exited with {proc.returncode}: {log.read_text()}")
+            try:
+                if client.get("/_mock/health").status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            if time.monotonic() > deadline:
+                pytest.fail(f"server did not come up: {log.read_text()}")
+            time.sleep(0.02)
+        yield proc, port, client
+    finally:
+        client.close()
+        proc.send_signal(signal.SIGINT)  # as Ctrl-C would
+        try:
+            proc.wait(5)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(5)
+    # Reached only when the block ran: the server shut down cleanly on Ctrl-C.
+    assert proc.returncode == 0, log.read_text()
+    assert "Traceback" not in log.read_text()

@@ -18,7 +18,6 @@ second of standard video, a 5 s video estimated at 120 s, the Starter plan's 10/
 from __future__ import annotations
 
 import argparse
-import signal
 import socket
 import subprocess
 import sys
@@ -54,7 +53,7 @@ from tests.doc_tables import (
     START_ISO,
     VIDEO_PATH,
 )
-from tests.helpers import assert_error
+from tests.helpers import assert_error, spawned_server
 
 CONSOLE_SCRIPT = Path(sys.executable).with_name("mock-media")
 
@@ -274,46 +273,10 @@ class Served:
         assert self.client.post("/_mock/reset").status_code == 200
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
 def _spawn(command: list[str], options: Callable[[int], list[str]], log: Path) -> Iterator[Served]:
     """Start the server, wait (bounded) for /_mock/health, and always stop it."""
-    port = _free_port()
-    with log.open("wb") as sink:
-        proc = subprocess.Popen(
-            [*command, "serve", "--port", str(port), *options(port)], stdout=sink, stderr=subprocess.STDOUT
-        )
-    client = httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=5)
-    try:
-        deadline = time.monotonic() + 15
-        while True:
-            if proc.poll() is not None:
-                pytest.fail(f"server exited with {proc.returncode}: {log.read_text()}")
-            try:
-                if client.get("/_mock/health").status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail(f"server did not come up: {log.read_text()}")
-            time.sleep(0.02)
+    with spawned_server(command, options, log) as (proc, port, client):
         yield Served(proc, port, log, client)
-    finally:
-        client.close()
-        proc.send_signal(signal.SIGINT)  # as Ctrl-C would
-        try:
-            proc.wait(5)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(5)
-    # Reached only when the tests ran: the server shut down cleanly on Ctrl-C.
-    assert proc.returncode == 0, log.read_text()
-    assert "Traceback" not in log.read_text()
 
 
 @pytest.fixture(scope="module")

@@ -15,9 +15,6 @@
 from __future__ import annotations
 
 import asyncio
-import signal
-import socket
-import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator
@@ -39,7 +36,7 @@ from mock_media.core.scenario import Scenario, ScenarioError
 from mock_media.scenario_files import bundled, load_scenario
 from tests.doc_tables import API_PREFIX, IMAGE_PATH, START_EPOCH
 from tests.doors import Api, wire_transport
-from tests.helpers import assert_error
+from tests.helpers import assert_error, spawned_server
 
 from ..plugin.project import API, make_ini, run
 
@@ -73,59 +70,14 @@ FAULTS = Scenario.from_dict(
 
 
 # === mock-media serve --scenario =============================================================
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
 @contextmanager
 def _serve(log: Path, *options: str) -> Iterator[httpx.Client]:
     """``python -m mock_media serve --clock virtual`` on a free port; always stopped, and it
     must shut down cleanly with no traceback in its log."""
-    port = _free_port()
-    with log.open("wb") as sink:
-        proc = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "mock_media",
-                "serve",
-                "--port",
-                str(port),
-                "--clock",
-                "virtual",
-                *options,
-            ],
-            stdout=sink,
-            stderr=subprocess.STDOUT,
-        )
-    client = httpx.Client(base_url=f"http://127.0.0.1:{port}", headers={"X-API-Key": "ci-key"}, timeout=5)
-    try:
-        deadline = time.monotonic() + 15
-        while True:
-            if proc.poll() is not None:
-                pytest.fail(f"server exited with {proc.returncode}: {log.read_text()}")
-            try:
-                if client.get("/_mock/health").status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail(f"server did not come up: {log.read_text()}")
-            time.sleep(0.02)
+    command = [sys.executable, "-m", "mock_media"]
+    serve_options = ["--clock", "virtual", *options]
+    with spawned_server(command, lambda _: serve_options, log, {"X-API-Key": "ci-key"}) as (_, _, client):
         yield client
-    finally:
-        client.close()
-        proc.send_signal(signal.SIGINT)
-        try:
-            proc.wait(5)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(5)
-    assert proc.returncode == 0, log.read_text()
-    assert "Traceback" not in log.read_text(), log.read_text()
 
 
 def test_serve_scenario__bundled_name_in_force_from_the_start(tmp_path: Path) -> None:
