@@ -102,7 +102,7 @@ def test_poll_until_completed(mock_media_virtual_sleep: MockMedia) -> None:
     assert polls == 13
     assert len(mock_media.calls("get_job")) == 13
     assert mock_media.now() - started == 120
-    assert time.perf_counter() - wall_started < 2.0
+    assert time.perf_counter() - wall_started < 10.0
 
     output = check_completed(video, job["job_id"], "https://media.moltbotden.com")
     check_download(output)

@@ -269,7 +269,7 @@ def test_backoff_through_a_429_burst(mock_media_virtual_sleep, capsys):
 
     assert result["status"] == "completed"
     assert fake.now() - virtual == 2 + 3 + 5 + 9  # the sleeps, on the virtual clock
-    assert time.perf_counter() - real < 2  # not 19 s of real time
+    assert time.perf_counter() - real < 10  # not 19 s of real time (a loose bound: CI may be loaded)
     assert [e.status for e in fake.calls("generate_image")] == [200] * 10 + [429] * 4 + [200]
     assert capsys.readouterr().out.splitlines() == [f"Rate limited. Waiting {{w}}s..." for w in (2, 3, 5, 9)]
     assert fake.balance() == Decimal("100.00") - 11 * Decimal("0.04")
@@ -290,7 +290,7 @@ def test_video_polling_loop(mock_media_virtual_sleep):
 
     assert (polls, fake.now() - virtual) == (13, 120)
     assert status["completed_at"] == "2025-03-14T12:02:00Z"
-    assert time.perf_counter() - real < 2
+    assert time.perf_counter() - real < 10  # well below the real waits
 
 
 def test_other_threads_still_sleep(mock_media_virtual_sleep):
@@ -324,7 +324,7 @@ async def test_asyncio_polling(mock_media_virtual_sleep):
             await asyncio.sleep(30)
 
     assert (polls, fake.now() - virtual) == (7, 180)  # 60 s plus 12 s per second of standard video
-    assert time.perf_counter() - real < 2
+    assert time.perf_counter() - real < 10  # well below the real waits
 
 
 @pytest.mark.anyio
@@ -343,7 +343,7 @@ async def test_anyio_retry_after(mock_media_virtual_sleep):
     assert statuses == [200] * 10 + [429]
     assert (retries, response.status_code) == (1, 200)
     assert fake.now() - virtual == 60
-    assert time.perf_counter() - real < 2
+    assert time.perf_counter() - real < 10  # well below the real waits
 
 
 def test_sleep_is_real_again_after_those_tests(mock_media):
