@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import time
+from collections.abc import Callable, Iterable
 
 from respx.models import AllMockedAssertionError
+
+from ..wire import WireResponse
 
 
 class UnmatchedHostError(AllMockedAssertionError):
@@ -26,3 +29,18 @@ def refused(request: str) -> UnmatchedHostError:
         f"mock_media: {request} is not the Media API; requests to other hosts fail "
         "(pass_through=True lets them through)"
     )
+
+
+def enact(
+    answer: WireResponse,
+    reset: Callable[[str], BaseException],
+    timeout: Callable[[str], BaseException],
+) -> None:
+    """What an in-process door does with a scripted transport fault: wait the latency a real
+    clock asks for, then raise the client library's own error for a reset or a timeout."""
+    if answer.delay:
+        time.sleep(answer.delay)
+    if answer.fault == "reset":
+        raise reset("Connection reset by peer (mock-media scenario)")
+    if answer.fault == "timeout":
+        raise timeout("Read timed out (mock-media scenario)")

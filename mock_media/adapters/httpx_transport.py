@@ -7,7 +7,6 @@ serves both; the library module is a parameter. Pass the transport to a client
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from types import ModuleType
@@ -15,7 +14,7 @@ from typing import Any
 
 from ..core.facts import API_HOST, MEDIA_HOST
 from ..wire import Handler, WireRequest, WireResponse
-from .hosts import prefixes, refused
+from .hosts import enact, prefixes, refused
 
 
 def to_wire(request: Any) -> WireRequest:
@@ -44,12 +43,11 @@ def handler_function(handler: Handler, module: ModuleType) -> Any:
 
     def handle(request: Any) -> Any:
         answer = handler(to_wire(request))
-        if answer.delay:
-            time.sleep(answer.delay)  # a scripted latency on a real clock
-        if answer.fault == "reset":
-            raise module.ConnectError("Connection reset by peer (mock-media scenario)", request=request)
-        if answer.fault == "timeout":
-            raise module.ReadTimeout("Read timed out (mock-media scenario)", request=request)
+        enact(
+            answer,
+            lambda message: module.ConnectError(message, request=request),
+            lambda message: module.ReadTimeout(message, request=request),
+        )
         return to_response(module, answer, request)
 
     return handle

@@ -7,7 +7,6 @@ reach the fake without a socket, for the API and media hosts only.
 from __future__ import annotations
 
 import io
-import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from http import HTTPStatus
@@ -20,7 +19,7 @@ from urllib3.response import HTTPResponse
 
 from ..core.facts import API_HOST, MEDIA_HOST
 from ..wire import Handler, WireRequest
-from .hosts import prefixes, refused
+from .hosts import enact, prefixes, refused
 
 
 class MediaAdapter(BaseAdapter):
@@ -60,12 +59,11 @@ class MediaAdapter(BaseAdapter):
                 body=raw,
             )
         )
-        if answer.delay:
-            time.sleep(answer.delay)  # a scripted latency on a real clock
-        if answer.fault == "reset":
-            raise requests.ConnectionError("Connection reset by peer (mock-media scenario)", request=request)
-        if answer.fault == "timeout":
-            raise requests.ReadTimeout("Read timed out (mock-media scenario)", request=request)
+        enact(
+            answer,
+            lambda message: requests.ConnectionError(message, request=request),
+            lambda message: requests.ReadTimeout(message, request=request),
+        )
         # Built the way requests' own HTTPAdapter builds it, over an in-memory urllib3
         # response, so stream=True, iter_content(), raw.read() and `with` all behave.
         raw_response = HTTPResponse(
