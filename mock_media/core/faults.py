@@ -169,6 +169,15 @@ class Faults:
         return rule
 
     def _take(self, stage: Stage, ctx: GenerationContext) -> FaultRule | None:
+        fake_now = ctx.now if ctx.fake_now is None else ctx.fake_now
+        if any(r.account is None and r.until is not None and fake_now >= r.until for r in self.rules):
+            # A window for everybody that has closed can never match again (time only moves
+            # forward): drop it, so a long-lived server does not walk dead rules forever.
+            self.rules[:] = [
+                r
+                for r in self.rules
+                if not (r.account is None and r.until is not None and fake_now >= r.until)
+            ]
         for rule in self.rules:
             if rule.stage == stage and rule.matches(ctx):
                 if rule.remaining is not None:

@@ -17,8 +17,9 @@ from decimal import Decimal
 from typing import Any
 
 from .accounts import parse_usd, plan_limits
+from .assumptions import MODEL_UNAVAILABLE_MESSAGE
 from .errors import ApiError, RateLimitExceeded, error_for
-from .facts import ERROR_STATUS, ErrorCode
+from .facts import ERROR_STATUS, MODEL, ErrorCode, Kind
 from .validation import Moderation
 
 # The API's routes; file downloads come from the CDN host and are not scripted.
@@ -336,28 +337,43 @@ class ScenarioRun:
                 continue
             if m.probability < 1.0 and self._rng.random() >= m.probability:
                 continue
-            self._apply(rule, out, now, word)
+            acted = self._apply(rule, out, now, word, route)
             if rule.action.balance_usd is not None and (i, account) not in self._set_balance:
                 self._set_balance.add((i, account))
                 if out.balance_usd is None:
                     out.balance_usd = rule.action.balance_usd
-            out.rules.append(rule.name or f"rule {i + 1}")
+                    acted = True
+            if acted:  # the journal names a rule only when one of its effects was used
+                out.rules.append(rule.name or f"rule {i + 1}")
         return out
 
-    def _apply(self, rule: Rule, out: Effects, now: float, word: str | None) -> None:
+    def _apply(self, rule: Rule, out: Effects, now: float, word: str | None, route: str) -> bool:
+        """Apply what this rule adds (the first rule wins each effect); whether it added any."""
         action = rule.action
+        acted = False
         if action.error is not None and out.error is None:
-            out.error = _scripted_error(rule, now - self.started, word)
-        out.latency += action.latency
+            out.error = _scripted_error(rule, now - self.started, word, route)
+            acted = True
+        if action.latency:
+            out.latency += action.latency
+            acted = True
         if action.transport is not None and out.transport is None:
-            out.transport = action.transport
+            out.transport, acted = action.transport, True
         if action.plan is not None and out.plan is None:
-            out.plan = action.plan
-        if action.video_time_factor is not None and out.video_time_factor is None:
-            out.video_time_factor = action.video_time_factor
-        if action.video_fail is not None and out.video_fail is None:
-            out.video_fail = (str(action.video_fail), action.message or _DEFAULT_MESSAGES[action.video_fail])
+            out.plan, acted = action.plan, True
+        if (
+            action.video_time_factor is not None
+            and out.video_time_factor is None
+            and route == "generate_video"
+        ):
+            out.video_time_factor, acted = action.video_time_factor, True
+        if action.video_fail is not None and out.video_fail is None and route == "generate_video":
+            message = action.message or _DEFAULT_MESSAGES[action.video_fail]
+            out.video_fail, acted = (str(action.video_fail), message), True
+        return acted
 
+
+_MODEL_OF_ROUTE = {"generate_image": Kind.IMAGE, "generate_video": Kind.VIDEO}
 
 _DEFAULT_MESSAGES: dict[ErrorCode, str] = {
     ErrorCode.INVALID_PROMPT: "prompt contains disallowed content",
@@ -373,10 +389,12 @@ _DEFAULT_MESSAGES: dict[ErrorCode, str] = {
 }
 
 
-def _scripted_error(rule: Rule, elapsed: float, word: str | None) -> ApiError:
+def _scripted_error(rule: Rule, elapsed: float, word: str | None, route: str) -> ApiError:
     action = rule.action
     assert action.error is not None
     message = action.message or _DEFAULT_MESSAGES[action.error]
+    if action.message is None and action.error is ErrorCode.MODEL_UNAVAILABLE and route in _MODEL_OF_ROUTE:
+        message = MODEL_UNAVAILABLE_MESSAGE.format(model=MODEL[_MODEL_OF_ROUTE[route]])
     if word is not None and action.message is None and action.error is ErrorCode.INVALID_PROMPT:
         message = f"prompt contains disallowed content: '{word}'"
     if action.error is ErrorCode.RATE_LIMIT_EXCEEDED:

@@ -149,3 +149,12 @@ def test_faults__a_counted_rule_that_does_not_match_is_kept(faults: Faults) -> N
         assert faults.request_error(ctx("image")) is None
     assert len(faults.rules) == 1
     assert faults.request_error(ctx("video")) is not None
+
+
+def test_faults__a_closed_window_for_everybody_is_dropped(faults: Faults, clock: ManualClock) -> None:
+    faults.model_down("image", seconds=30)
+    faults.model_down("image", seconds=30, account="alice")  # an account's own window stays
+    clock.advance(31)
+
+    assert faults.request_error(ctx(account="bob", now=START_EPOCH + 31)) is None
+    assert [rule.account for rule in faults.rules] == ["alice"]

@@ -34,13 +34,13 @@ from mock_media.adapters.asgi import create_app
 from mock_media.cli import main
 from mock_media.core.scenario import Scenario, ScenarioError
 from mock_media.scenario_files import bundled, load_scenario
-from tests.doc_tables import API_PREFIX, IMAGE_PATH, START_EPOCH
+from tests.doc_tables import API_PREFIX, IMAGE_MODEL_DOWN, IMAGE_PATH, START_EPOCH
 from tests.doors import Api, wire_transport
 from tests.helpers import assert_error, spawned_server
 
 from ..plugin.project import API, make_ini, run
 
-MODEL_UNAVAILABLE = "Upstream model temporarily unavailable; retry"  # the doc's 503 row
+MODEL_UNAVAILABLE = IMAGE_MODEL_DOWN  # a scripted outage names the model, as an injected one does
 BODY = {"prompt": "A futuristic city skyline at sunset"}
 IMAGE_URL = "https://api.moltbotden.com" + IMAGE_PATH
 # Inline scenarios, as JSON: an outage of the first 10 s, and a reset then two timeouts.

@@ -26,8 +26,10 @@ from tests.doc_tables import (
     DOC_VIDEO_REQUEST,
     FIRST_RESET,
     GENERATION_FAILED,
+    IMAGE_MODEL_DOWN,
     PLAN_IDS,
     START_EPOCH,
+    VIDEO_MODEL_DOWN,
 )
 from tests.doors import DEFAULT_KEY, Api, Reply, wire_api
 from tests.helpers import Snapshot, assert_error, balance, exact, rate
@@ -37,7 +39,8 @@ from .agent import run_agent
 # The doc's error table, "| 429 | rate_limit_exceeded | Too many requests — back off and retry |"
 # and "| 503 | model_unavailable | Upstream model temporarily unavailable — retry |".
 RATE_LIMITED = "Too many requests; back off and retry"
-MODEL_UNAVAILABLE = "Upstream model temporarily unavailable; retry"
+# A scripted outage names the model of the route it hits, as a hand-injected one does.
+MODEL_UNAVAILABLE = (IMAGE_MODEL_DOWN, VIDEO_MODEL_DOWN)
 IMAGE = DOC_IMAGE_PRICE["standard"]  # $0.04
 VIDEO = Decimal("4.00")  # the doc's 5 s standard video: 5 x $0.80
 PRO_IMAGE_RPM, PRO_VIDEO_RPM = 30, 5  # the doc's plan table; the fake's accounts are Pro by default
@@ -143,8 +146,8 @@ def test_model_outage__503_from_30_s_to_150_s_then_recovery(under: Under) -> Non
     api.advance(119)  # 149 s: still down
     down += [api.image(), api.video()]
 
-    for reply in down:
-        assert_error(reply, 503, "model_unavailable", message=MODEL_UNAVAILABLE)
+    for reply, message in zip(down, MODEL_UNAVAILABLE * 2, strict=True):
+        assert_error(reply, 503, "model_unavailable", message=message)
         assert reply.headers["retry-after"] == "30"
     # Headers stay on (decision 15); an outage uses no rate-limit slot.
     assert rate(down[0]) == (PRO_IMAGE_RPM, PRO_IMAGE_RPM - 1, FIRST_RESET)
