@@ -27,6 +27,8 @@ class Account:
     # Seconds this account's clock runs ahead of the fake's: a shared server lets one test
     # move its own time without moving anybody else's.
     offset: float = 0.0
+    # Its requests a scenario was asked about: a frozen run's rules match on this ordinal.
+    offered: int = 0
     # (due, job seq, job id) of its videos still processing, soonest first (a heap).
     pending: list[tuple[float, int, str]] = field(default_factory=list)
     buckets: dict[Kind, Bucket] = field(default_factory=dict)

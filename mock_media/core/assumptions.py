@@ -71,6 +71,9 @@ DEFAULT_START: Final = datetime(2025, 3, 14, 12, 0, 0, tzinfo=UTC)
 
 # The journal keeps the newest entries only, so a long-lived server cannot grow without bound.
 JOURNAL_CAP: Final = 10_000
+# It keeps request and response bodies for export and replay, within this many bytes in all
+# (a body past the 1 MiB limit is not kept: only its length, which is all its 413 depends on).
+JOURNAL_MAX_BYTES: Final = 64 * 1024 * 1024
 
 # A scripted "timeout" over a socket: the server says nothing for this long, then drops the
 # connection; in process, the door raises the library's read-timeout error at once.

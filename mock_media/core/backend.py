@@ -26,13 +26,14 @@ from typing import Any
 from .accounts import Account, parse_usd, plan_limits
 from .assumptions import (
     CUSTOM_LIMIT_FIELDS,
+    JOURNAL_MAX_BYTES,
     LIST_LIMIT_DEFAULT,
     LIST_LIMIT_MAX,
     LIST_LIMIT_MIN,
     MAX_ADVANCE_SECONDS,
     MAX_EPOCH,
 )
-from .clock import Clock, ManualClock, SystemClock
+from .clock import Clock, ManualClock, SystemClock, iso8601
 from .config import MockConfig
 from .content import seeded_content_seed, size_bytes
 from .errors import (
@@ -99,8 +100,9 @@ class MediaBackend:
         self._cursor_key = self.rng.randbytes(16)
         self.store = Store()
         self.accounts: dict[str, Account] = {}
-        self.journal = Journal(config.journal_cap)
-        self.faults = Faults(self.clock, lambda key: self.now(self.accounts.get(key)))
+        self.journal = Journal(config.journal_cap, JOURNAL_MAX_BYTES)
+        self.started = self.clock.now()
+        self.faults = Faults(self.clock, lambda key: self.now(self.accounts.get(key)), self._note)
         self.fault_sources: list[FaultSource] = [self.faults]
         self.moderation = Moderation(config.blocked_terms)
         self._waiting: dict[str, Account] = {}  # accounts with videos processing
@@ -114,6 +116,35 @@ class MediaBackend:
         )
         self._effects: Effects | None = None
         self._saved_limits: Limits | None = None
+        # What scenario rules and injected faults did to the request in progress: rule names,
+        # and the same written as one scenario action (the journal keeps both).
+        self._injected: tuple[list[str], dict[str, Any]] = ([], {})
+        if self._scenario is not None:
+            self._note("scenario", scenario=self._scenario.to_dict())
+
+    def _note(self, action: str, **args: Any) -> None:
+        """Journal a control event (a replay makes it again at the same point)."""
+        self.journal.note(action, self.clock.now(), **args)
+
+    def session_header(self) -> dict[str, Any]:
+        """What an export's first line says: the settings a replay starts a fresh fake with."""
+        config = self.config
+        return {
+            "seed": config.seed,
+            "scenario": None if self._scenario is None else self._scenario.name,
+            "clock": config.clock,
+            "started": iso8601(self.started),
+            "started_epoch": self.started,
+            "config": {
+                "closed": config.closed,
+                "default_plan": config.default_plan,
+                "default_balance_usd": str(parse_usd(config.default_balance_usd)),
+                "media_base": config.media_base,
+                "strict": config.strict,
+                "blocked_terms": list(config.blocked_terms),
+            },
+            "requests": self.journal.total,
+        }
 
     def reset(self, *, seed: int | None = None) -> None:
         """Back to the state of a fresh start (decision 20); optionally with another seed."""
@@ -138,20 +169,24 @@ class MediaBackend:
             self.scenario_run = (
                 None if scenario is None else ScenarioRun(scenario, self.config.seed, self.clock.now())
             )
+            self._note("scenario", scenario=None if scenario is None else scenario.to_dict())
 
     def begin_request(self, route: str, method: str, account: Account, body: bytes = b"") -> Effects | None:
         """Ask the scenario what it does to this request and apply what lasts beyond it.
 
         A latency moves a virtual clock on at once (a real clock leaves the waiting to the
         door); a plan holds for this request only, a balance is set for good. Call
-        ``end_request`` once the response (and its headers) are made.
+        ``end_request`` once the response (and its headers) are made, whatever this returns.
         """
+        account.offered += 1
+        self._injected = ([], {})
         run = self.scenario_run
         if run is None:
             return None
         effects = run.effects(route, method, account.api_key, self.now(account), lambda: _prompt_of(body))
         if not effects.rules:
             return None
+        self._inject(effects.rules, effects.action())
         if effects.latency and isinstance(self.clock, ManualClock):
             self.clock.advance(effects.latency)
             effects.latency = 0.0
@@ -165,12 +200,24 @@ class MediaBackend:
         self._effects = effects
         return effects
 
-    def end_request(self, account: Account) -> None:
-        """Undo what ``begin_request`` changed for one request only."""
+    def end_request(self, account: Account) -> tuple[tuple[str, ...], dict[str, Any] | None]:
+        """Undo what ``begin_request`` changed for one request only.
+
+        Returns:
+            What was injected into the request: the rules' names, and the same as a scenario
+            action (None if nothing was).
+        """
         if self._saved_limits is not None:
             self._set_limits(account, self._saved_limits)
             self._saved_limits = None
         self._effects = None
+        names, action = self._injected
+        self._injected = ([], {})
+        return tuple(names), action or None
+
+    def _inject(self, names: list[str], action: dict[str, Any]) -> None:
+        self._injected[0].extend(names)
+        self._injected[1].update(action)
 
     @staticmethod
     def _set_limits(account: Account, limits: Limits) -> None:
@@ -192,6 +239,7 @@ class MediaBackend:
             self.store.forget_account(api_key)
             self.journal.forget(api_key)
             self.faults.rules[:] = [rule for rule in self.faults.rules if rule.account != api_key]
+            self._note("reset_account", api_key=api_key)
 
     # --- time -------------------------------------------------------------------------------
     def now(self, account: Account | None = None) -> float:
@@ -225,6 +273,7 @@ class MediaBackend:
                 self.clock.advance(seconds)
             else:
                 account.offset += seconds
+            self._note("advance", seconds=seconds, api_key=api_key)
             self.settle()
 
     def settle(self, account: Account | None = None) -> None:
@@ -320,9 +369,14 @@ class MediaBackend:
             plan_name, limits = plan_limits(self.config.default_plan if plan is None else plan, custom_limits)
             balance = parse_usd(self.config.default_balance_usd if balance_usd is None else balance_usd)
             if account is None:
-                return self._open(api_key, plan_name, balance, limits)
-            account.plan, account.balance = plan_name, balance
-            self._set_limits(account, limits)
+                account = self._open(api_key, plan_name, balance, limits)
+            else:
+                account.plan, account.balance = plan_name, balance
+                self._set_limits(account, limits)
+            custom = {n: getattr(limits, n) for n in CUSTOM_LIMIT_FIELDS if plan_name == "enterprise"}
+            self._note(
+                "register_account", api_key=api_key, plan=plan_name, balance_usd=str(balance), **custom
+            )
             return account
 
     def account(self, api_key: str) -> Account:
@@ -395,6 +449,7 @@ class MediaBackend:
         for source in self.fault_sources:
             error = source.request_error(ctx)
             if error is not None:
+                self._inject([f"fault {error.code}"], {"error": str(error.code), "message": error.message})
                 raise error
         account.charge(cost)
         job = self._new_job(account, request, cost, now)
@@ -469,6 +524,7 @@ class MediaBackend:
             failure = source.job_failure(ctx)
             if failure is not None:
                 job.outcome_failure = failure
+                self._inject([f"fault {failure[0]}"], {"video_fail": failure[0], "message": failure[1]})
                 break
         heapq.heappush(account.pending, (job.due_at, job.seq, job.job_id))
         self._waiting[account.api_key] = account

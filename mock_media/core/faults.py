@@ -9,9 +9,9 @@ in as another source.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Literal, Protocol
+from collections.abc import Callable, Mapping
+from dataclasses import asdict, dataclass
+from typing import Any, Literal, Protocol
 
 from .assumptions import GENERATION_FAILED_MESSAGE, MODEL_UNAVAILABLE_MESSAGE
 from .clock import Clock
@@ -75,6 +75,28 @@ class FaultRule:
             and (self.remaining is None or self.remaining > 0)
         )
 
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form (the admin API, journal events)."""
+        data = asdict(self)
+        data["code"] = str(self.code)
+        data["kind"] = None if self.kind is None else str(self.kind)
+        return data
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> FaultRule:
+        """The inverse of ``to_dict`` (a replayed journal event)."""
+        kind = data.get("kind")
+        return cls(
+            stage=data["stage"],
+            code=ErrorCode(data["code"]),
+            kind=None if kind is None else Kind(kind),
+            account=data.get("account"),
+            remaining=data.get("remaining"),
+            start=data.get("start"),
+            until=data.get("until"),
+            message=data.get("message"),
+        )
+
     def describe(self, kind: Kind) -> str:
         """The error message, defaulting to the doc's meaning of the code."""
         if self.message is not None:
@@ -89,9 +111,15 @@ class FaultRule:
 class Faults:
     """Hand-injected faults, e.g. "fail the next video job", "images are down for 30 s"."""
 
-    def __init__(self, clock: Clock, account_now: Callable[[str], float] | None = None) -> None:
+    def __init__(
+        self,
+        clock: Clock,
+        account_now: Callable[[str], float] | None = None,
+        on_change: Callable[..., None] | None = None,
+    ) -> None:
         self._clock = clock
         self._account_now = account_now
+        self._on_change = on_change  # the journal notes each change, so a replay can make it too
         self.rules: list[FaultRule] = []
 
     def fail_next(
@@ -115,8 +143,11 @@ class Faults:
         seconds: float | None = None,
         until: float | None = None,
         account: str | None = None,
+        code: ErrorCode | str = ErrorCode.MODEL_UNAVAILABLE,
+        message: str | None = None,
     ) -> FaultRule:
-        """503 ``model_unavailable`` from now for ``seconds`` (or until an epoch; else forever).
+        """503 ``model_unavailable`` (or ``code``) from now for ``seconds`` (or until an
+        epoch; else forever).
 
         With ``account``, "now" and the window are on that account's clock.
         """
@@ -125,7 +156,7 @@ class Faults:
             now = self._account_now(account)
         if seconds is not None:
             until = now + seconds
-        return self._add("request", ErrorCode.MODEL_UNAVAILABLE, kind, account, None, now, until, None)
+        return self._add("request", code, kind, account, None, now, until, message)
 
     def fail_next_video_jobs(
         self,
@@ -143,6 +174,16 @@ class Faults:
     def clear(self) -> None:
         """Remove every injected fault."""
         self.rules.clear()
+        if self._on_change is not None:
+            self._on_change("clear_faults")
+
+    def restore(self, data: Mapping[str, Any]) -> FaultRule:
+        """Arm a rule as ``FaultRule.to_dict`` wrote it (a replayed journal event)."""
+        rule = FaultRule.from_dict(data)
+        self.rules.append(rule)
+        if self._on_change is not None:
+            self._on_change("fault", **rule.to_dict())
+        return rule
 
     def _add(
         self,
@@ -166,6 +207,8 @@ class Faults:
             message=message,
         )
         self.rules.append(rule)
+        if self._on_change is not None:
+            self._on_change("fault", **rule.to_dict())
         return rule
 
     def _take(self, stage: Stage, ctx: GenerationContext) -> FaultRule | None:

@@ -119,6 +119,42 @@ class Scenario:
         rules = tuple(_rule(raw, f"{source}: rule {i + 1}") for i, raw in enumerate(raw_rules))
         return cls(name=name, description=description, seed=seed, rules=rules)
 
+    def to_dict(self) -> dict[str, Any]:
+        """The file's form: ``from_dict(to_dict())`` gives an equal scenario back."""
+        data: dict[str, Any] = {"name": self.name}
+        if self.description:
+            data["description"] = self.description
+        if self.seed is not None:
+            data["seed"] = self.seed
+        data["rules"] = [_rule_dict(rule) for rule in self.rules]
+        return data
+
+
+def _rule_dict(rule: Rule) -> dict[str, Any]:
+    m, a = rule.match, rule.action
+    match: dict[str, Any] = {}
+    for key, values in (("route", m.routes), ("method", m.methods), ("account", m.accounts)):
+        if values is not None:
+            match[key] = sorted(values)
+    if m.requests is not None:
+        match["requests"] = list(m.requests)
+    if m.window is not None:
+        match["window"] = list(m.window)
+    if m.probability < 1.0:
+        match["probability"] = m.probability
+    if m.prompt_words is not None:
+        match["prompt_words"] = list(m.prompt_words.terms)
+    action: dict[str, Any] = {
+        key: str(value) if isinstance(value, ErrorCode | Decimal) else value
+        for key in _ACTION_KEYS
+        if (value := getattr(a, key)) is not None and not (key == "latency" and value == 0.0)
+    }
+    data: dict[str, Any] = {"name": rule.name} if rule.name else {}
+    if match:
+        data["match"] = match
+    data["action"] = action
+    return data
+
 
 def _rule(raw: Any, where: str) -> Rule:
     if not isinstance(raw, Mapping):
@@ -288,6 +324,28 @@ class Effects:
     video_time_factor: float | None = None
     video_fail: tuple[str, str] | None = None
     rules: list[str] = field(default_factory=list)
+
+    def action(self) -> dict[str, Any]:
+        """What these effects did, written as one scenario action (a frozen run's rule)."""
+        out: dict[str, Any] = {}
+        if self.error is not None:
+            out["error"] = str(self.error.code)
+            out["message"] = self.error.message
+            if self.error.retry_after is not None:
+                out["retry_after"] = self.error.retry_after
+        if self.latency:
+            out["latency"] = self.latency
+        if self.transport is not None:
+            out["transport"] = self.transport
+        if self.plan is not None:
+            out["plan"] = self.plan
+        if self.balance_usd is not None:
+            out["balance_usd"] = str(self.balance_usd)
+        if self.video_time_factor is not None:
+            out["video_time_factor"] = self.video_time_factor
+        if self.video_fail is not None:
+            out["video_fail"], out["message"] = self.video_fail
+        return out
 
 
 class ScenarioRun:

@@ -36,6 +36,15 @@ class Moderation:
             else None
         )
 
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Moderation) and other.terms == self.terms
+
+    def __hash__(self) -> int:
+        return hash(self.terms)
+
+    def __repr__(self) -> str:
+        return f"Moderation({list(self.terms)!r})"
+
     def blocked_term(self, prompt: str) -> str | None:
         """The first blocked word the prompt contains, if any."""
         if self._pattern is None:

@@ -15,7 +15,6 @@ from ..core.backend import MediaBackend
 from ..core.clock import SystemClock, iso8601
 from ..core.errors import ApiError, InvalidParameter, MethodNotAllowed, NotFound
 from ..core.facts import ErrorCode, Kind
-from ..core.faults import FaultRule
 from ..core.scenario import Scenario, ScenarioError
 from ..core.validation import parse_json_object, parse_query_int
 from . import render
@@ -198,7 +197,7 @@ class Control:
 
     def faults(self, request: WireRequest, _: dict[str, str]) -> dict[str, Any]:
         """The injected faults still armed."""
-        return {"faults": [_fault_view(r) for r in self.backend.faults.rules]}
+        return {"faults": [r.to_dict() for r in self.backend.faults.rules]}
 
     def add_fault(self, request: WireRequest, _: dict[str, str]) -> dict[str, Any]:
         """Inject a fault.
@@ -243,9 +242,13 @@ class Control:
         elif stage != "request":
             raise InvalidParameter("stage", f'stage must be "request" or "job"; got {stage!r}')
         elif seconds is not None:
-            rule = faults.model_down(kind, seconds=seconds, account=account)
-            rule.code = ErrorCode(code or ErrorCode.MODEL_UNAVAILABLE)
-            rule.message = message
+            rule = faults.model_down(
+                kind,
+                seconds=seconds,
+                account=account,
+                code=code or ErrorCode.MODEL_UNAVAILABLE,
+                message=message,
+            )
         else:
             rule = faults.fail_next(
                 kind,
@@ -254,7 +257,7 @@ class Control:
                 account=account,
                 message=message,
             )
-        return _fault_view(rule)
+        return rule.to_dict()
 
     def clear_faults(self, request: WireRequest, _: dict[str, str]) -> dict[str, Any]:
         """Disarm every injected fault."""
@@ -297,19 +300,6 @@ def _account_view(account: Account) -> dict[str, Any]:
         "spent_usd": str(account.spent),
         "refunded_usd": str(account.refunded),
         "processing_jobs": account.processing,
-    }
-
-
-def _fault_view(rule: FaultRule) -> dict[str, Any]:
-    return {
-        "stage": rule.stage,
-        "code": str(rule.code),
-        "kind": None if rule.kind is None else str(rule.kind),
-        "account": rule.account,
-        "remaining": rule.remaining,
-        "start": rule.start,
-        "until": rule.until,
-        "message": rule.message,
     }
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from decimal import Decimal
+from typing import Any
 
 from ..core.accounts import Account
 from ..core.assumptions import MAX_BODY_BYTES
@@ -79,6 +80,9 @@ class Dispatcher:
         error: ApiError | None = None
         effects: Effects | None = None
         scripted_state: RateState | None = None
+        injected: tuple[str, ...] = ()
+        action: dict[str, Any] | None = None
+        ordinal: int | None = None
         try:
             # Decision 14/15: 404 and 405 before anything; 413 before credentials; the
             # credentials are still read, because they decide the rate-limit headers.
@@ -90,6 +94,7 @@ class Dispatcher:
                 raise _unauthorized(request)
             assert match is not None and match.operation is not None
             effects = backend.begin_request(str(match.operation), request.method, account, request.body)
+            ordinal = account.offered
             try:
                 if effects is not None and effects.error is not None:
                     raise effects.error
@@ -98,7 +103,7 @@ class Dispatcher:
                 if effects is not None:
                     # A scripted plan held for this request: its headers tell that plan's bucket.
                     scripted_state = backend.rate_state(account, _bucket(match))
-                    backend.end_request(account)
+                injected, action = backend.end_request(account)
         except ApiError as exc:
             response = render.error(exc)
             error = exc
@@ -113,19 +118,18 @@ class Dispatcher:
                 reset = math.ceil(backend.now(account)) + (error.retry_after or 1)
                 response.headers[RATE_LIMIT_RESET] = str(reset)
         backend.journal.record(
+            **_exchange(backend, request, response),
             time=backend.now(account),
-            method=request.method,
-            path=request.path,
-            query=request.query,
             account=None if account is None else account.api_key,
-            status=response.status,
             operation=None if match is None or match.operation is None else str(match.operation),
             error_code=None if error is None else str(error.code),
             cost_usd=cost,
             job_id=job_id,
             ignored_fields=ignored,
             retry_after=None if error is None else error.retry_after,
-            injected=() if effects is None else tuple(effects.rules),
+            injected=injected,
+            ordinal=ordinal,
+            action=action,
         )
         return response
 
@@ -173,16 +177,30 @@ class Dispatcher:
             if request.method != "HEAD":
                 response.chunks = iter_bytes(media.format, media.size_bytes, media.content_seed)
         self.backend.journal.record(
+            **_exchange(self.backend, request, response),
             time=self.backend.now(),
-            method=request.method,
-            path=request.path,
-            query=request.query,
             account=owner,
-            status=response.status,
             operation=str(Operation.GET_FILE),
             error_code=None if response.status == 200 else "not_found",
         )
         return response
+
+
+def _exchange(backend: MediaBackend, request: WireRequest, response: WireResponse) -> dict[str, Any]:
+    """The journal fields a replay needs: the request as sent, the response as answered
+    (a streamed file's bytes are not kept: its headers say how long it was)."""
+    return {
+        "method": request.method,
+        "path": request.path,
+        "query": request.query,
+        "status": response.status,
+        "clock": backend.now(),
+        "request_headers": tuple(request.headers.items()),
+        "request_body": request.body if len(request.body) <= MAX_BODY_BYTES else b"",
+        "request_size": len(request.body),
+        "response_headers": tuple(response.headers.items()),
+        "response_body": response.body,
+    }
 
 
 def _bucket(match: Match | None) -> Kind:

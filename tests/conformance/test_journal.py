@@ -155,11 +155,15 @@ def test_journal__reset_clears_it(api: Api) -> None:
 
 def test_journal__entry_to_dict_is_json_ready(api: Api) -> None:
     api.advance(0.75)
-    api.image({"prompt": "x", "n": 3, "extra": 1})
+    reply = api.image({"prompt": "x", "n": 3, "extra": 1})
     data = api.backend.journal.query()[0].to_dict()
+    exchange = {
+        key: data.pop(key) for key in ("request_headers", "request_body", "response_headers", "response_body")
+    }
     assert data == {
         "seq": 1,
         "time": START_EPOCH + 0.75,
+        "clock": START_EPOCH + 0.75,
         "at": START_ISO,
         "method": "POST",
         "path": IMAGE_PATH,
@@ -173,5 +177,14 @@ def test_journal__entry_to_dict_is_json_ready(api: Api) -> None:
         "ignored_fields": ["extra"],
         "retry_after": None,
         "injected": [],
+        "ordinal": 1,
+        "request_size": len(b'{"prompt": "x", "n": 3, "extra": 1}'),
+        "action": None,
     }
+    # What a replay needs, as this door delivered it: the request as sent, the answer as given.
+    assert exchange["request_body"] == '{"prompt": "x", "n": 3, "extra": 1}'
+    assert exchange["request_headers"]["x-api-key"] == DEFAULT_KEY
+    assert exchange["response_body"] == reply.body.decode()
+    sent = {k.lower(): v for k, v in exchange["response_headers"].items()}
+    assert {k: v for k, v in reply.headers.items() if k in sent} == sent
     assert str(data["job_id"]).startswith("img_")
