@@ -19,7 +19,10 @@ from .core import (
     MockConfig,
     SystemClock,
 )
-from .fake import MockMedia, MockMediaAssertionError
+from .core.conduct import ConductPolicy, ConductReport, MisconductError
+from .core.freeze import freeze, scenario_toml
+from .fake import MockMedia, MockMediaAssertionError, assert_well_behaved
+from .replayer import ReplayReport, replay
 from .wire import Dispatcher, WireRequest, WireResponse, build_handler
 
 if TYPE_CHECKING:
@@ -49,6 +52,8 @@ def __getattr__(name: str) -> object:
 
 __all__ = [
     "ApiError",
+    "ConductPolicy",
+    "ConductReport",
     "Dispatcher",
     "ErrorCode",
     "JobStatus",
@@ -56,13 +61,19 @@ __all__ = [
     "Kind",
     "ManualClock",
     "MediaBackend",
+    "MisconductError",
     "MockConfig",
     "MockMedia",
     "MockMediaAdminError",
     "MockMediaAssertionError",
     "RemoteMockMedia",
+    "ReplayReport",
     "SystemClock",
     "WireRequest",
     "WireResponse",
+    "assert_well_behaved",
     "build_handler",
+    "freeze",
+    "replay",
+    "scenario_toml",
 ]

@@ -1,4 +1,4 @@
-"""``mock-media serve``: the standalone server's command line.
+"""``mock-media``: the standalone server, the bundled scenarios, replay and freeze.
 
 Bad input gets one line on stderr and exit status 2, never a traceback.
 """
@@ -6,10 +6,12 @@ Bad input gets one line on stderr and exit status 2, never a traceback.
 from __future__ import annotations
 
 import argparse
+import json
 import math
 import sys
 from collections.abc import Sequence
 from decimal import Decimal
+from pathlib import Path
 from typing import NoReturn
 from urllib.parse import urlsplit
 
@@ -104,6 +106,27 @@ def _scenario(text: str) -> Scenario:
         raise argparse.ArgumentTypeError(str(exc)) from None
 
 
+def _scenario_or_none(text: str) -> Scenario | None:
+    return None if text == "none" else _scenario(text)
+
+
+def _non_negative(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not (value >= 0 and math.isfinite(value)):
+        raise argparse.ArgumentTypeError(f"must be a number, zero or more, got {text!r}")
+    return value
+
+
+def _at_least_one(text: str) -> int:
+    value = _integer(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be a whole number, at least 1, got {text!r}")
+    return value
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The ``mock-media`` command and its sub-commands."""
     parser = _Parser(prog=PROG, description=__doc__.splitlines()[0])
@@ -155,6 +178,32 @@ def build_parser() -> argparse.ArgumentParser:
         help="a scripted scenario in force from the start (see `mock-media scenarios`)",
     )
     commands.add_parser("scenarios", help="list the bundled scenarios, one line each")
+    replay = commands.add_parser(
+        "replay",
+        help="re-drive a recorded session (a journal export) against a fresh fake and report differences",
+    )
+    replay.add_argument("file", type=Path, help="the recording, JSON Lines (GET /_mock/journal/export)")
+    replay.add_argument("--seed", type=_integer, help="replay with another seed (default: the recorded one)")
+    replay.add_argument(
+        "--scenario",
+        type=_scenario_or_none,
+        default=argparse.SUPPRESS,
+        metavar="NAME|PATH|none",
+        help="replay under another scenario, or none (default: the recorded one)",
+    )
+    replay.add_argument(
+        "--poll-interval", type=_non_negative, help="conduct: the least seconds between two looks at a job"
+    )
+    replay.add_argument(
+        "--give-up-after", type=_at_least_one, help="conduct: retryable failures in a row that are too many"
+    )
+    replay.add_argument("--json", action="store_true", help="print the report as JSON")
+    freeze = commands.add_parser(
+        "freeze", help="turn a recording into a scenario file with its faults at the same requests"
+    )
+    freeze.add_argument("file", type=Path, help="the recording, JSON Lines")
+    freeze.add_argument("-o", "--output", type=Path, help="write the scenario here (default: stdout)")
+    freeze.add_argument("--name", help="the scenario's name (default: frozen-<recorded scenario>)")
     return parser
 
 
@@ -196,6 +245,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         for name, path in bundled().items():
             print(f"{name:<22}{load_scenario(path).description}")
         return 0
+    if args.command == "replay":
+        return _replay(parser, args)
+    if args.command == "freeze":
+        return _freeze(parser, args)
     try:
         config = config_from_args(args)
     except ValueError as exc:
@@ -217,6 +270,45 @@ def main(argv: Sequence[str] | None = None) -> int:
         flush=True,
     )
     serve(config, access_log=args.access_log, sock=sock)
+    return 0
+
+
+def _replay(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
+    """Exit 0 when every answer matched, 1 when some differ (the report says where)."""
+    from .core.conduct import ConductPolicy
+    from .replayer import RECORDED, Recorded, replay
+
+    policy = {
+        name: value
+        for name, value in (("poll_interval", args.poll_interval), ("give_up_after", args.give_up_after))
+        if value is not None
+    }
+    scenario: Scenario | Recorded | None = args.scenario if "scenario" in args else RECORDED
+    try:
+        report = replay(args.file, seed=args.seed, scenario=scenario, policy=ConductPolicy(**policy))
+    except ValueError as exc:
+        parser.error(f"argument file: {exc}")
+    print(json.dumps(report.to_dict(), indent=2) if args.json else report)
+    return 0 if report.identical else 1
+
+
+def _freeze(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
+    from .core.freeze import freeze, scenario_toml
+    from .replayer import read_recording
+
+    try:
+        recording, _ = read_recording(args.file)
+        text = scenario_toml(freeze(recording, name=args.name))
+    except (ValueError, ScenarioError) as exc:
+        parser.error(f"argument file: {exc}")
+    if args.output is None:
+        sys.stdout.write(text)
+        return 0
+    try:
+        args.output.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        parser.error(f"argument --output: cannot write {args.output}: {exc.strerror or exc}")
+    print(f"{PROG}: wrote {args.output}", file=sys.stderr)
     return 0
 
 

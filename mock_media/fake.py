@@ -8,7 +8,7 @@ Doors import their libraries lazily, so using one never requires the others.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import ExitStack, contextmanager
 from decimal import Decimal
 from pathlib import Path
@@ -18,10 +18,11 @@ from typing import TYPE_CHECKING, Any
 from .core.accounts import Account
 from .core.backend import MediaBackend
 from .core.clock import Clock
+from .core.conduct import ConductPolicy, ConductReport, check, judge
 from .core.config import MockConfig
 from .core.facts import API_HOST, Kind
 from .core.faults import FaultRule, Faults
-from .core.journal import Journal, JournalEntry
+from .core.journal import Journal, JournalEntry, Recording
 from .core.scenario import Scenario
 from .core.store import Job
 from .scenario_files import load_scenario
@@ -225,6 +226,28 @@ class MockMedia:
             Decimal("0"),
         )
 
+    # --- recording and conduct ----------------------------------------------------------------
+    def export_journal(self, path: str | Path | None = None) -> str:
+        """The session as JSON Lines (settings, every request and answer, the control events
+        between them), written to ``path`` too if given: what ``mock-media replay`` re-drives
+        and ``mock-media freeze`` turns into a scenario."""
+        with self.backend.lock:
+            text = "".join(self.journal.export(self.backend.session_header()))
+        if path is not None:
+            Path(path).write_text(text, encoding="utf-8")
+        return text
+
+    def conduct(self, api_key: str | None = None, **policy: Any) -> ConductReport:
+        """Judge the client from the journal: early retries, refused POSTs sent again, polls
+        too fast, retry loops that never give up (``policy``: ``poll_interval``,
+        ``give_up_after``); ``api_key`` narrows it to one account."""
+        return judge(self.calls(api_key=api_key), ConductPolicy(**policy))
+
+    def assert_well_behaved(self, api_key: str | None = None, **policy: Any) -> ConductReport:
+        """Fail (``MisconductError``, an ``AssertionError``) with the conduct report unless the
+        client behaved; see ``conduct``."""
+        return check(self.calls(api_key=api_key), ConductPolicy(**policy))
+
     # --- doors ------------------------------------------------------------------------------
     def router(self, *, pass_through: bool = False) -> MediaRouter:
         """A respx router for httpx (sync and async) over this fake; start it with ``with``,
@@ -318,6 +341,25 @@ class MockMedia:
         from .adapters.server import MediaServer
 
         return MediaServer(self.handler, host)
+
+
+def assert_well_behaved(
+    source: MockMedia | Recording | Iterable[JournalEntry] | str | Path, **policy: Any
+) -> ConductReport:
+    """Fail with the conduct report unless the client behaved: judged from a fake, a
+    recording (or its file), or journal entries (``policy``: ``poll_interval``,
+    ``give_up_after``).
+
+    Raises:
+        MisconductError: an ``AssertionError`` whose message is the report.
+    """
+    if isinstance(source, MockMedia):
+        return source.assert_well_behaved(**policy)
+    if isinstance(source, str | Path):
+        text = Path(source).read_text(encoding="utf-8")
+        source = Recording.parse(text.splitlines(), str(source))
+    entries = source.entries if isinstance(source, Recording) else source
+    return check(entries, ConductPolicy(**policy))
 
 
 def _installed(name: str) -> bool:

@@ -8,11 +8,14 @@ It speaks only HTTP, so it works the same for the plugin's own server and for a 
 from __future__ import annotations
 
 from decimal import Decimal
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import httpx
 
+from .core.conduct import ConductPolicy, ConductReport, check, judge
 from .core.facts import API_PREFIX
+from .core.journal import JournalEntry
 
 if TYPE_CHECKING:
     from .fake import MockMedia
@@ -116,6 +119,23 @@ class RemoteMockMedia:
         """This account's journal entries (filters: method, path, status, error_code, since)."""
         params = {"account": self.api_key, **{k: v for k, v in filters.items() if v is not None}}
         return list(self._call("GET", "/journal", params=params)["entries"])
+
+    def conduct(self, **policy: Any) -> ConductReport:
+        """Judge this account's client from its journal (see ``MockMedia.conduct``)."""
+        return judge(map(JournalEntry.from_dict, self.journal()), ConductPolicy(**policy))
+
+    def assert_well_behaved(self, **policy: Any) -> ConductReport:
+        """Fail with the conduct report unless this account's client behaved."""
+        return check(map(JournalEntry.from_dict, self.journal()), ConductPolicy(**policy))
+
+    def export_journal(self, path: str | Path | None = None) -> str:
+        """The server's whole session as JSON Lines (``GET /_mock/journal/export``); a replay
+        needs every account's requests, since they share the seeded ids."""
+        response = self._admin.get("/_mock/journal/export")
+        response.raise_for_status()
+        if path is not None:
+            Path(path).write_text(response.text, encoding="utf-8")
+        return response.text
 
     def fail_next(self, kind: str | None = None, *, times: int = 1, code: str | None = None) -> None:
         """This account's next generation request(s) fail (500 unless ``code`` says 503)."""

@@ -5,6 +5,10 @@ Fixtures:
     mock_media_server: a live server over a socket, for any client in any language.
     mock_media_virtual_sleep: time.sleep and asyncio.sleep advance the fake's clock.
     mock_media_options: the resolved settings (marker > command line > ini > default).
+
+Session options: ``--mock-media-record DIR`` writes the session of every failing test that
+used ``mock_media`` to ``DIR`` as JSON Lines (for ``mock-media replay`` and ``freeze``);
+``--mock-media-conduct`` fails a test whose client misbehaved (see ``MockMedia.conduct``).
 """
 
 from __future__ import annotations
@@ -12,14 +16,17 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import os
+import re
 import threading
 import time
 from collections.abc import Generator, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from mock_media.adapters.hosts import UnmatchedHostError
+from mock_media.core.conduct import MisconductError
 from mock_media.fake import MockMedia
 from mock_media.remote import RemoteMockMedia
 
@@ -42,6 +49,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     for setting in SETTINGS:
         group.addoption(setting.option, dest=setting.ini, default=None, help=setting.help)
         parser.addini(setting.ini, help=setting.help, default=None)
+    record = "write the session of each failing test that used mock_media to this folder (JSON Lines)"
+    group.addoption("--mock-media-record", dest="mock_media_record", metavar="DIR", default=None, help=record)
+    parser.addini("mock_media_record", help=record, default=None)
+    conduct = "fail a test whose client misbehaved: early retries, refused POSTs sent again, fast polls"
+    group.addoption("--mock-media-conduct", dest="mock_media_conduct", action="store_true", help=conduct)
+    parser.addini("mock_media_conduct", help=conduct, type="bool", default=False)
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -109,6 +122,34 @@ def _live_server(config: pytest.Config) -> LiveServer:
     return server
 
 
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+    """A failing test's session goes to ``--mock-media-record``, named in its report."""
+    report = yield
+    fake = getattr(item, "funcargs", {}).get("mock_media")
+    if report.when == "call" and report.failed and isinstance(fake, MockMedia):
+        path = _record(item.config, fake, item.nodeid)
+        if path is not None:
+            report.sections.append(("mock-media recording", _replay_hint(path)))
+    return report
+
+
+def _record(config: pytest.Config, fake: MockMedia, nodeid: str) -> Path | None:
+    folder = config.getoption("mock_media_record") or config.getini("mock_media_record")
+    if not folder:
+        return None
+    path = Path(folder) / (re.sub(r"[^A-Za-z0-9_.-]+", "_", nodeid).strip("_")[:150] + ".jsonl")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fake.export_journal(path)
+    return path
+
+
+def _replay_hint(path: Path) -> str:
+    return f"{path}\nreplay: mock-media replay {path}\nfreeze: mock-media freeze {path} -o frozen.toml"
+
+
 @pytest.fixture
 def mock_media_options(request: pytest.FixtureRequest) -> MockMediaOptions:
     """The mock_media settings of this test: marker > command line > ini > default."""
@@ -133,6 +174,14 @@ def mock_media(request: pytest.FixtureRequest, mock_media_options: MockMediaOpti
         allowed = (options.url or _live_server(request.config).url,)
     with fake.activate(pass_through=options.pass_through, allowed=allowed):
         yield fake
+    config = request.config
+    if config.getoption("mock_media_conduct") or config.getini("mock_media_conduct"):
+        report = fake.conduct()
+        if not report.ok:
+            path = _record(config, fake, request.node.nodeid)
+            if path is not None:
+                request.node.add_report_section("teardown", "mock-media recording", _replay_hint(path))
+            raise MisconductError(report)
 
 
 @pytest.fixture

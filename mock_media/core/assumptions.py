@@ -78,3 +78,13 @@ JOURNAL_MAX_BYTES: Final = 64 * 1024 * 1024
 # A scripted "timeout" over a socket: the server says nothing for this long, then drops the
 # connection; in process, the door raises the library's read-timeout error at once.
 TRANSPORT_TIMEOUT_SECONDS: Final = 120
+
+# Agent conduct (core/conduct.py) judges the client, not the fake, against these defaults.
+# The doc says "poll the status endpoint until status is completed" and gives no interval; its
+# example video takes 120 s. Looking at one job more often than every 5 s (24 looks for that
+# video) tells the agent nothing new and loads the API for nothing.
+POLL_INTERVAL_SECONDS: Final = 5.0
+# The doc's own backoff example gives up after 5 attempts (max_retries=5). Ten retryable
+# failures of one operation in a row, twice that, is where even a patient agent should have
+# stopped and reported instead of sending more requests into an outage.
+GIVE_UP_AFTER: Final = 10

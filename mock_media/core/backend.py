@@ -18,7 +18,8 @@ import math
 import random
 import struct
 import threading
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -85,6 +86,7 @@ class MediaBackend:
         # One lock for every door and for direct Python calls: a test thread moving the clock
         # while a server thread answers sees one consistent state.
         self.lock = threading.RLock()
+        self._pinned: float | None = None  # "now" while a request is answered (see one_instant)
         self._build()
 
     def _build(self) -> None:
@@ -189,6 +191,8 @@ class MediaBackend:
         self._inject(effects.rules, effects.action())
         if effects.latency and isinstance(self.clock, ManualClock):
             self.clock.advance(effects.latency)
+            if self._pinned is not None:
+                self._pinned = self.clock.now()
             effects.latency = 0.0
         elif effects.latency and isinstance(self.clock, SystemClock):
             effects.latency /= self.clock.speed  # seconds of the fake's clock, waited in real ones
@@ -244,8 +248,20 @@ class MediaBackend:
     # --- time -------------------------------------------------------------------------------
     def now(self, account: Account | None = None) -> float:
         """The fake's current instant in epoch seconds, on ``account``'s clock if given."""
-        now = self.clock.now()
+        now = self.clock.now() if self._pinned is None else self._pinned
         return now if account is None else now + account.offset
+
+    @contextmanager
+    def one_instant(self) -> Iterator[float]:
+        """Answer one request at one instant: a real clock would otherwise move between its
+        checks (a window's edge crossed between the limiter and the timestamps), which no
+        replay could follow. Only a scripted latency moves it on."""
+        outer = self._pinned
+        self._pinned = self.clock.now()
+        try:
+            yield self._pinned
+        finally:
+            self._pinned = outer
 
     def advance(self, seconds: float, *, api_key: str | None = None) -> None:
         """Move the clock on and settle every video that became due.
@@ -269,11 +285,11 @@ class MediaBackend:
             ahead = account.offset if account else max((a.offset for a in self.accounts.values()), default=0)
             if self.clock.now() + ahead + seconds > MAX_EPOCH:
                 raise InvalidParameter("seconds", "seconds would take the clock past the year 9000")
+            self._note("advance", seconds=seconds, api_key=api_key)  # dated before it moves
             if account is None:
                 self.clock.advance(seconds)
             else:
                 account.offset += seconds
-            self._note("advance", seconds=seconds, api_key=api_key)
             self.settle()
 
     def settle(self, account: Account | None = None) -> None:
@@ -410,7 +426,7 @@ class MediaBackend:
             plan=plan_name,
             limits=limits or plan_lim,
             balance=parse_usd(balance),
-            created_at=self.clock.now(),
+            created_at=self.now(),
         )
 
     def rate_state(self, account: Account, kind: Kind) -> RateState:
@@ -444,7 +460,7 @@ class MediaBackend:
                 f"Account balance ${account.balance:.2f} is too low for this request (${cost:.2f})"
             )
         ctx = GenerationContext(
-            kind, account.api_key, now, request, self.generation_requests, fake_now=self.clock.now()
+            kind, account.api_key, now, request, self.generation_requests, fake_now=self.now()
         )
         for source in self.fault_sources:
             error = source.request_error(ctx)

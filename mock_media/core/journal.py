@@ -27,7 +27,7 @@ class JournalEntry:
     """One request/response pair as an agent's test would want to inspect it."""
 
     seq: int
-    time: float  # epoch seconds on the account's clock (the fake's, for a keyless request)
+    time: float  # when it came, in epoch seconds on the account's clock (the fake's, if keyless)
     method: str
     path: str
     query: str
@@ -40,7 +40,7 @@ class JournalEntry:
     ignored_fields: tuple[str, ...] = ()
     retry_after: int | None = None
     injected: tuple[str, ...] = ()  # the scenario rules (or injected faults) that acted on this request
-    clock: float | None = None  # the fake's own clock (``time`` adds the account's offset)
+    clock: float | None = None  # when it came on the fake's own clock (``time`` adds the account's offset)
     ordinal: int | None = None  # 1-based among this account's requests a scenario was asked about
     request_headers: Headers = ()
     request_body: bytes = b""
@@ -162,6 +162,10 @@ class Journal:
 
     def __len__(self) -> int:
         return len(self._entries)
+
+    def latest(self) -> JournalEntry | None:
+        """The newest entry kept, if any."""
+        return self._entries[-1] if self._entries else None
 
     def __iter__(self) -> Iterator[JournalEntry]:
         return iter(self._entries)

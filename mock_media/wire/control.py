@@ -42,6 +42,7 @@ class Control:
             (re.compile("/accounts"), {"GET": self.accounts, "POST": self.register}),
             (re.compile("/accounts/(?P<key>[^/]+)"), {"GET": self.account}),
             (re.compile("/journal"), {"GET": self.journal}),
+            (re.compile("/journal/export"), {"GET": self.export}),
             (re.compile("/scenario"), {"GET": self.scenario, "POST": self.set_scenario}),
             (
                 re.compile("/faults"),
@@ -59,7 +60,8 @@ class Control:
                     action = methods.get(request.method)
                     if action is None:
                         raise MethodNotAllowed(request.method, request.path, tuple(methods))
-                    return json_response(200, action(request, found.groupdict()))
+                    answer = action(request, found.groupdict())
+                    return answer if isinstance(answer, WireResponse) else json_response(200, answer)
             raise NotFound(f"No admin route {request.path}")
         except ApiError as exc:
             return render.error(exc)
@@ -163,6 +165,13 @@ class Control:
             "total": journal.total,
             "dropped": journal.dropped,
         }
+
+    def export(self, request: WireRequest, _: dict[str, str]) -> WireResponse:
+        """The whole session as JSON Lines: what ``mock-media replay`` and ``freeze`` read."""
+        backend = self.backend
+        body = "".join(backend.journal.export(backend.session_header())).encode()
+        headers = {"Content-Type": "application/x-ndjson", "Content-Length": str(len(body))}
+        return WireResponse(200, headers, body)
 
     def scenario(self, request: WireRequest, _: dict[str, str]) -> dict[str, Any]:
         """The scenario in force: its name, description and rule names (or null)."""

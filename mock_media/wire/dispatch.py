@@ -65,14 +65,15 @@ class Dispatcher:
         ):
             with self.backend.lock:
                 return self.admin(request)
-        with self.backend.lock:
+        with self.backend.lock, self.backend.one_instant():
             return self._api(request)
 
     def _api(self, request: WireRequest) -> WireResponse:
         backend = self.backend
+        arrived = backend.now()  # the journal dates a request by when it came, before any latency
         match = resolve(request.method, request.path)
         if match is not None and match.operation is Operation.GET_FILE:
-            return self._file(request)
+            return self._file(request, arrived)
         account: Account | None = None
         cost: Decimal | None = None
         job_id: str | None = None
@@ -118,8 +119,8 @@ class Dispatcher:
                 reset = math.ceil(backend.now(account)) + (error.retry_after or 1)
                 response.headers[RATE_LIMIT_RESET] = str(reset)
         backend.journal.record(
-            **_exchange(backend, request, response),
-            time=backend.now(account),
+            **_exchange(request, response, arrived),
+            time=arrived + (0.0 if account is None else account.offset),
             account=None if account is None else account.api_key,
             operation=None if match is None or match.operation is None else str(match.operation),
             error_code=None if error is None else str(error.code),
@@ -157,7 +158,7 @@ class Dispatcher:
         body = {"status": "deleted", "media_id": media.media_id}
         return json_response(200, body), None, media.job_id, ()
 
-    def _file(self, request: WireRequest) -> WireResponse:
+    def _file(self, request: WireRequest, arrived: float) -> WireResponse:
         """The CDN side: ``/generated/...`` needs no key and carries no rate-limit headers."""
         owner = None
         try:
@@ -177,8 +178,8 @@ class Dispatcher:
             if request.method != "HEAD":
                 response.chunks = iter_bytes(media.format, media.size_bytes, media.content_seed)
         self.backend.journal.record(
-            **_exchange(self.backend, request, response),
-            time=self.backend.now(),
+            **_exchange(request, response, arrived),
+            time=arrived,
             account=owner,
             operation=str(Operation.GET_FILE),
             error_code=None if response.status == 200 else "not_found",
@@ -186,7 +187,7 @@ class Dispatcher:
         return response
 
 
-def _exchange(backend: MediaBackend, request: WireRequest, response: WireResponse) -> dict[str, Any]:
+def _exchange(request: WireRequest, response: WireResponse, arrived: float) -> dict[str, Any]:
     """The journal fields a replay needs: the request as sent, the response as answered
     (a streamed file's bytes are not kept: its headers say how long it was)."""
     return {
@@ -194,7 +195,7 @@ def _exchange(backend: MediaBackend, request: WireRequest, response: WireRespons
         "path": request.path,
         "query": request.query,
         "status": response.status,
-        "clock": backend.now(),
+        "clock": arrived,
         "request_headers": tuple(request.headers.items()),
         "request_body": request.body if len(request.body) <= MAX_BODY_BYTES else b"",
         "request_size": len(request.body),
