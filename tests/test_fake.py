@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Iterator
 from decimal import Decimal
+from pathlib import Path
 
 import httpx
 import httpx2
@@ -18,9 +19,18 @@ import pytest
 import requests
 import respx
 
-from mock_media import MediaBackend, MockConfig, MockMedia, MockMediaAssertionError, WireRequest
+from mock_media import (
+    MediaBackend,
+    MisconductError,
+    MockConfig,
+    MockMedia,
+    MockMediaAssertionError,
+    WireRequest,
+    assert_well_behaved,
+)
 from mock_media.adapters.server import MediaServer
 from mock_media.core.accounts import Account
+from mock_media.core.journal import Recording
 from tests.doc_tables import (
     API_PREFIX,
     DOC_VIDEO_ESTIMATE,
@@ -591,3 +601,40 @@ def test_router__knows_its_fake() -> None:
     assert router.fake is fake
     assert reply.json() == {"media": [], "count": 0, "next_cursor": None}
     assert [e.operation for e in fake.calls()] == ["list_media"]
+
+
+# --- recording and conduct ----------------------------------------------------------------------
+def _impatient(fake: MockMedia) -> None:
+    """Eleven images on Starter (the 11th a 429), then a twelfth at once: an early retry."""
+    fake.register_account(plan="starter")
+    with fake.client() as client:
+        for _ in range(12):
+            client.post(IMAGE_PATH, json={"prompt": "a cat"})
+
+
+def test_conduct__any_source_judges_the_same(tmp_path: Path) -> None:
+    fake = MockMedia()
+    _impatient(fake)
+    path = tmp_path / "run.jsonl"
+    text = fake.export_journal(path)
+
+    assert path.read_text(encoding="utf-8") == text
+    assert [f.rule for f in fake.conduct().findings] == ["early_retry"]
+    assert fake.conduct(api_key="somebody-else").ok
+    for source in (fake, path, str(path), Recording.parse(text.splitlines()), list(fake.journal)):
+        with pytest.raises(MisconductError, match="early_retry") as raised:
+            assert_well_behaved(source)
+        assert raised.value.report.findings[0].seq == 12
+
+
+def test_conduct__a_patient_client_passes_and_the_policy_is_checked() -> None:
+    fake = MockMedia()
+    with fake.client() as client:
+        job = client.post(VIDEO_PATH, json={"prompt": "a crab"}).json()["job_id"]
+        fake.advance(60)
+        client.get(f"{API_PREFIX}/{job}")
+
+    assert fake.assert_well_behaved().ok
+    assert not fake.conduct(poll_interval=61).ok
+    with pytest.raises(ValueError, match="give_up_after"):
+        fake.conduct(give_up_after=0)

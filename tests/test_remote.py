@@ -18,7 +18,7 @@ from typing import Any
 import httpx
 import pytest
 
-from mock_media import MockConfig, MockMedia
+from mock_media import MisconductError, MockConfig, MockMedia, replay
 from mock_media.adapters.server import MediaServer
 from mock_media.remote import MockMediaAdminError, RemoteMockMedia
 from tests.doc_tables import API_PREFIX, DOC_VIDEO_ESTIMATE, IMAGE_PATH, START_EPOCH, VIDEO_PATH
@@ -356,3 +356,43 @@ def test_fail_next_video_jobs__its_video_fails_and_is_refunded(
     assert bob.job(theirs).json()["status"] == "completed"
     assert remotes["alice"].balance() == Decimal("100.00")
     assert remotes["alice"].account()["refunded_usd"] == "4.00"
+
+
+# --- recording and conduct over the wire ----------------------------------------------------------
+def test_export__the_servers_session_replays_with_zero_differences(
+    alice: Agent, bob: Agent, remotes: dict[str, RemoteMockMedia], http: httpx.Client
+) -> None:
+    remotes["alice"].register_account("starter")
+    remotes["bob"].fail_next("image")
+    for _ in range(11):
+        alice.image()
+    bob.image()
+    job = bob.video().json()["job_id"]
+    remotes["bob"].advance(200)
+    bob.job(job)
+
+    answer = http.get("/_mock/journal/export")
+    text = remotes["alice"].export_journal()
+
+    assert answer.headers["content-type"] == "application/x-ndjson"
+    assert text == answer.text
+    report = replay(text)
+    assert report.identical, str(report)
+    assert report.replayed == 14
+
+
+def test_conduct__judges_only_its_own_accounts_client(
+    alice: Agent, bob: Agent, remotes: dict[str, RemoteMockMedia]
+) -> None:
+    remotes["alice"].register_account("starter")
+    for _ in range(12):  # the 11th is a 429 and the 12th comes at once: an early retry
+        alice.image()
+    job = bob.video().json()["job_id"]
+    remotes["bob"].advance(10)
+    bob.job(job)
+
+    assert [f.rule for f in remotes["alice"].conduct().findings] == ["early_retry"]
+    with pytest.raises(MisconductError, match="early_retry"):
+        remotes["alice"].assert_well_behaved()
+    assert remotes["bob"].assert_well_behaved().ok
+    assert not remotes["bob"].conduct(poll_interval=30).ok
