@@ -24,6 +24,7 @@ from .core.freeze import freeze, scenario_toml
 from .fake import MockMedia, MockMediaAssertionError, assert_well_behaved
 from .replayer import ReplayReport, replay
 from .wire import Dispatcher, WireRequest, WireResponse, build_handler
+from .wire.openapi import openapi_document
 
 if TYPE_CHECKING:
     from .adapters.respx_router import MediaRouter
@@ -74,6 +75,7 @@ __all__ = [
     "assert_well_behaved",
     "build_handler",
     "freeze",
+    "openapi_document",
     "replay",
     "scenario_toml",
 ]

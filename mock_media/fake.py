@@ -20,11 +20,13 @@ from .core.backend import MediaBackend
 from .core.clock import Clock
 from .core.conduct import ConductPolicy, ConductReport, check, judge
 from .core.config import MockConfig
+from .core.content import Renderer
 from .core.facts import API_HOST, Kind
 from .core.faults import FaultRule, Faults
 from .core.journal import Journal, JournalEntry, Recording
 from .core.scenario import Scenario
 from .core.store import Job
+from .media import default_renderer
 from .scenario_files import load_scenario
 from .wire import Dispatcher, WireRequest, WireResponse, build_handler
 
@@ -50,6 +52,8 @@ class MockMedia:
         api_key: the key the helpers use by default (``client()``, ``balance()``, ...).
         api_base: where the respx router and ``patch_*`` doors expect the API.
         clock: a clock to share with other fakes (default: one built from ``config``).
+        renderer: makes the files' bytes (default: ``mock_media.media.default_renderer()``,
+            real WebP pictures when Pillow is installed).
     """
 
     def __init__(
@@ -59,8 +63,9 @@ class MockMedia:
         api_key: str = DEFAULT_API_KEY,
         api_base: str = API_HOST,
         clock: Clock | None = None,
+        renderer: Renderer | None = None,
     ) -> None:
-        self.backend = MediaBackend(config, clock=clock)
+        self.backend = MediaBackend(config, clock=clock, renderer=renderer or default_renderer())
         self.handler: Dispatcher = build_handler(self.backend, scenario_loader=load_scenario)
         self.api_key = api_key
         self.api_base = api_base.rstrip("/")

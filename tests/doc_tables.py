@@ -165,3 +165,28 @@ DOC_VIDEO_REQUEST = {
 }
 # The doc's processing answer to that video request: "estimated_completion_seconds": 120.
 DOC_VIDEO_ESTIMATE = 120
+
+# The doc's error table ("| HTTP Code | Error Code | Meaning |"), typed out by hand, and the
+# codes decision 4 adds.
+DOC_ERRORS = {
+    "invalid_prompt": 400,
+    "invalid_parameter": 400,
+    "unauthorized": 401,
+    "insufficient_balance": 402,
+    "rate_limit_exceeded": 429,
+    "generation_failed": 500,
+    "model_unavailable": 503,
+}
+DECISION_4_ERRORS = {"not_found": 404, "method_not_allowed": 405, "payload_too_large": 413}
+# Decision 12: the fields of one item of ``GET /media`` (a video's add duration and fps).
+LIST_ITEM_KEYS = {
+    "media_id",
+    "job_id",
+    "type",
+    "url",
+    "width",
+    "height",
+    "format",
+    "size_bytes",
+    "created_at",
+}

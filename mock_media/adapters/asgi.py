@@ -13,15 +13,14 @@ import logging
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
-from starlette.routing import Route
+from starlette.routing import request_response
 from starlette.types import Receive, Scope, Send
 
 from ..core.assumptions import MAX_BODY_BYTES, TRANSPORT_TIMEOUT_SECONDS
 from ..core.backend import MediaBackend
+from ..media import default_renderer
 from ..scenario_files import load_scenario
 from ..wire import Handler, WireRequest, build_handler
-
-_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
 
 
 async def read_body(request: Request, limit: int = MAX_BODY_BYTES) -> bytes:
@@ -72,7 +71,7 @@ class _Fault(Response):
 def create_app(handler: Handler | MediaBackend | None = None) -> Starlette:
     """A Starlette app serving a wire handler (or a backend, or a fresh default backend)."""
     if handler is None:
-        handler = MediaBackend()
+        handler = MediaBackend(renderer=default_renderer())
     if isinstance(handler, MediaBackend):
         handler = build_handler(handler, scenario_loader=load_scenario)
     serve = handler
@@ -94,6 +93,9 @@ def create_app(handler: Handler | MediaBackend | None = None) -> Starlette:
             return StreamingResponse(answer.chunks, answer.status, headers=answer.headers)
         return Response(answer.body, answer.status, headers=answer.headers)
 
-    app = Starlette(routes=[Route("/{path:path}", endpoint, methods=_METHODS)])
+    # Every path and method reaches the wire handler (an encoded newline, TRACE, ...): a router
+    # with routes would answer some of them with Starlette's plain-text 404/405, not decision 3.
+    app = Starlette()
+    app.router.default = request_response(endpoint)
     app.state.handler = handler
     return app

@@ -13,6 +13,7 @@ from starlette.applications import Starlette
 
 from ..core.backend import MediaBackend
 from ..core.config import MockConfig
+from ..media import default_renderer
 from ..wire import Handler
 from .asgi import create_app
 
@@ -72,7 +73,9 @@ def serve(
     """
     if sock is None:
         sock = bind_socket(host, port)
-    server = _uvicorn_server(create_app(MediaBackend(config)), access_log=access_log, graceful=None)
+    server = _uvicorn_server(
+        create_app(MediaBackend(config, renderer=default_renderer())), access_log=access_log, graceful=None
+    )
     try:
         server.run(sockets=[sock])
     except KeyboardInterrupt:  # uvicorn re-raises the SIGINT it handled

@@ -36,7 +36,7 @@ from .assumptions import (
 )
 from .clock import Clock, ManualClock, SystemClock, iso8601
 from .config import MockConfig
-from .content import seeded_content_seed, size_bytes
+from .content import FileSpec, Renderer, StdlibRenderer, seeded_content_seed, size_bytes
 from .errors import (
     ApiError,
     InsufficientBalance,
@@ -77,11 +77,21 @@ class MediaBackend:
     Args:
         config: settings; ``reset()`` rebuilds from it.
         clock: an injected clock that outlives resets (default: one built from ``config``).
+        renderer: makes the files' bytes when they are downloaded, and outlives resets
+            (default: ``StdlibRenderer``, one-colour pictures; ``MockMedia`` and the server use
+            ``mock_media.media.default_renderer()``, which draws them with Pillow).
     """
 
-    def __init__(self, config: MockConfig | None = None, *, clock: Clock | None = None) -> None:
+    def __init__(
+        self,
+        config: MockConfig | None = None,
+        *,
+        clock: Clock | None = None,
+        renderer: Renderer | None = None,
+    ) -> None:
         self.config = config or MockConfig()
         self._injected_clock = clock
+        self.renderer: Renderer = renderer or StdlibRenderer()
         self._scenario: Scenario | None = self.config.scenario
         # One lock for every door and for direct Python calls: a test thread moving the clock
         # while a server thread answers sees one consistent state.
@@ -647,6 +657,23 @@ class MediaBackend:
         if media_id is None:
             raise NotFound(f"No file at '{path}'")
         return self.store.media[media_id]
+
+    def file_spec(self, media: Media) -> FileSpec:
+        """What the renderer needs to make ``media``'s bytes (cheap: nothing is rendered)."""
+        request = self.store.jobs[media.job_id].request
+        return FileSpec(
+            kind=media.kind,
+            format=media.format,
+            width=media.width,
+            height=media.height,
+            size_bytes=media.size_bytes,
+            content_seed=media.content_seed,
+            job_id=None if request.seed is not None else media.job_id,  # decision 20
+            index=media.index,
+            prompt=request.prompt,
+            fps=media.fps,
+            duration_seconds=media.duration_seconds,
+        )
 
     # --- cursors ----------------------------------------------------------------------------
     def _cursor_mac(self, account: Account, payload: bytes) -> bytes:

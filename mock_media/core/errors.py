@@ -81,10 +81,10 @@ class NotFound(ApiError):
 class MethodNotAllowed(ApiError):
     code = ErrorCode.METHOD_NOT_ALLOWED
 
-    def __init__(self, method: str, path: str, allowed: tuple[str, ...]) -> None:
+    def __init__(self, method: str, path: str, allowed: tuple[str, ...], message: str | None = None) -> None:
         self.allowed = allowed
         listed = ", ".join(allowed)
-        super().__init__(f"Method {method} is not allowed on {path}; allowed: {listed}")
+        super().__init__(message or f"Method {method} is not allowed on {path}; allowed: {listed}")
 
 
 class PayloadTooLarge(ApiError):
@@ -125,4 +125,7 @@ def error_for(code: ErrorCode | str, message: str, *, param: str | None = None) 
     cls = ERROR_CLASSES[ErrorCode(code)]
     if cls is InvalidParameter:
         return InvalidParameter(param or "body", message)
+    if cls is MethodNotAllowed:
+        # Scripted on a route whose method is fine: no method is allowed instead (an empty Allow).
+        return MethodNotAllowed("", "", (), message)
     return cls(message, param=param)

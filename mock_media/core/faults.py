@@ -9,6 +9,7 @@ in as another source.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass
 from typing import Any, Literal, Protocol
@@ -233,7 +234,15 @@ class Faults:
     def request_error(self, ctx: GenerationContext) -> ApiError | None:
         """The first matching request-stage rule's error."""
         rule = self._take("request", ctx)
-        return None if rule is None else error_for(rule.code, rule.describe(ctx.kind))
+        if rule is None:
+            return None
+        error = error_for(rule.code, rule.describe(ctx.kind))
+        if error.code is ErrorCode.RATE_LIMIT_EXCEEDED:
+            # Decision 7: a 429 says when to retry; here, when the fault's window closes (as a
+            # scenario's storm does), rounded up, at least 1 s.
+            now = ctx.now if rule.account is not None or ctx.fake_now is None else ctx.fake_now
+            error.retry_after = 1 if rule.until is None else max(1, math.ceil(rule.until - now))
+        return error
 
     def job_failure(self, ctx: GenerationContext) -> tuple[str, str] | None:
         """The first matching job-stage rule's failure."""

@@ -8,15 +8,18 @@ time, as a real server's database would serialise them.
 
 from __future__ import annotations
 
+import hashlib
 import math
-from collections.abc import Callable
+import re
+from collections.abc import Callable, Iterator
 from decimal import Decimal
+from email.utils import formatdate
 from typing import Any
 
 from ..core.accounts import Account
 from ..core.assumptions import MAX_BODY_BYTES
 from ..core.backend import MediaBackend
-from ..core.content import iter_bytes
+from ..core.content import FileSpec, Renderer, iter_file
 from ..core.errors import (
     ApiError,
     MethodNotAllowed,
@@ -28,8 +31,10 @@ from ..core.errors import (
 from ..core.facts import CONTENT_TYPE, RATE_LIMIT_REMAINING, RATE_LIMIT_RESET, Kind
 from ..core.ratelimit import RateState
 from ..core.scenario import Effects
+from ..core.store import Media
 from . import render
 from .messages import WireRequest, WireResponse, json_response
+from .openapi import OPENAPI_PATH, openapi_response
 from .routes import ADMIN_PREFIX, Match, Operation, resolve
 
 Handler = Callable[[WireRequest], WireResponse]
@@ -60,6 +65,8 @@ class Dispatcher:
 
     def __call__(self, request: WireRequest) -> WireResponse:
         """Answer one request."""
+        if request.path == OPENAPI_PATH:  # static, like the CDN: no key, no journal, no rate limit
+            return openapi_response(request.method, self.backend.config.media_base)
         if self.admin is not None and (
             request.path == ADMIN_PREFIX or request.path.startswith(ADMIN_PREFIX + "/")
         ):
@@ -159,31 +166,56 @@ class Dispatcher:
         return json_response(200, body), None, media.job_id, ()
 
     def _file(self, request: WireRequest, arrived: float) -> WireResponse:
-        """The CDN side: ``/generated/...`` needs no key and carries no rate-limit headers."""
+        """The CDN side: ``/generated/...`` needs no key and carries no rate-limit headers.
+
+        It answers as a CDN does: validators (a strong ``ETag``, ``Last-Modified``), 304 for a
+        matching ``If-None-Match``, one byte range per request (206, or 416 past the end; a
+        malformed or multi-range header gets the whole file), HEAD without a body. The bytes
+        are rendered when the body is first read, outside the backend's lock.
+        """
         owner = None
         try:
             media = self.backend.media_file(request.path)
         except ApiError as exc:
             response = render.error(exc)
+            if request.method == "HEAD":  # its length is told, its body never sent
+                response.body = b""
         else:
             owner = media.account  # a download is journaled as its owner's, though keyless
-            response = WireResponse(
-                200,
-                {
-                    "Content-Type": CONTENT_TYPE[media.format],
-                    "Content-Length": str(media.size_bytes),
-                    "Cache-Control": "public, max-age=31536000, immutable",
-                },
-            )
-            if request.method != "HEAD":
-                response.chunks = iter_bytes(media.format, media.size_bytes, media.content_seed)
+            response = self._file_response(request, media)
         self.backend.journal.record(
             **_exchange(request, response, arrived),
             time=arrived,
             account=owner,
             operation=str(Operation.GET_FILE),
-            error_code=None if response.status == 200 else "not_found",
+            error_code="not_found" if response.status == 404 else None,
         )
+        return response
+
+    def _file_response(self, request: WireRequest, media: Media) -> WireResponse:
+        """200, 206, 304 or 416 for a file that exists; its body is streamed, never built."""
+        size = media.size_bytes
+        validators = {"ETag": file_etag(media), "Last-Modified": formatdate(media.created_at, usegmt=True)}
+        headers = {
+            **validators,
+            "Cache-Control": "public, max-age=31536000, immutable",
+            "Accept-Ranges": "bytes",
+        }
+        if _etag_matches(request.headers.get("if-none-match"), validators["ETag"]):
+            return WireResponse(304, headers)
+        # Range is for GET only, and with If-Range only while the file is still the one named.
+        if_range = request.headers.get("if-range", validators["ETag"])
+        ranged = request.method == "GET" and if_range in validators.values()
+        wanted = parse_range(request.headers.get("range"), size) if ranged else None
+        if wanted is not None and not wanted:
+            return WireResponse(416, headers | {"Content-Range": f"bytes */{size}", "Content-Length": "0"})
+        span = wanted or range(size)
+        headers = {"Content-Type": CONTENT_TYPE[media.format], "Content-Length": str(len(span)), **headers}
+        if wanted is not None:
+            headers["Content-Range"] = f"bytes {span.start}-{span.stop - 1}/{size}"
+        response = WireResponse(200 if wanted is None else 206, headers)
+        if request.method != "HEAD":
+            response.chunks = _stream(self.backend.renderer, self.backend.file_spec(media), span)
         return response
 
 
@@ -202,6 +234,52 @@ def _exchange(request: WireRequest, response: WireResponse, arrived: float) -> d
         "response_headers": tuple(response.headers.items()),
         "response_body": response.body,
     }
+
+
+def file_etag(media: Media) -> str:
+    """A strong validator from what fixes the bytes (seed, size, format): stable across runs."""
+    key = f"{media.format}:{media.size_bytes}:{media.content_seed}".encode()
+    return '"' + hashlib.sha256(key).hexdigest()[:24] + '"'
+
+
+def _etag_matches(header: str | None, etag: str) -> bool:
+    """``If-None-Match``: a list of tags or ``*``, compared weakly (RFC 9110 13.1.2)."""
+    if header is None:
+        return False
+    tags = [tag.strip().removeprefix("W/") for tag in header.split(",")]
+    return "*" in tags or etag in tags
+
+
+_RANGE = re.compile(r"bytes=(\d*)-(\d*)", re.ASCII | re.IGNORECASE)
+
+
+def parse_range(header: str | None, size: int) -> range | None:
+    """One ``Range: bytes=a-b | a- | -n`` as the bytes it asks for; empty if it starts past the
+    end (416); None for no header, a malformed one, or several ranges (the whole file, as many
+    CDNs answer)."""
+    found = None if header is None else _RANGE.fullmatch(header.strip())
+    if found is None or found.group(1) == found.group(2) == "":
+        return None
+    first, last = found.groups()
+    if first == "":  # the last n bytes
+        return range(max(0, size - _position(last)), size)
+    start = _position(first)
+    if last != "" and _position(last) < start:
+        return None  # "a-b" with b < a is invalid, so ignored
+    if start >= size:
+        return range(size, size)
+    return range(start, size if last == "" else min(_position(last) + 1, size))
+
+
+def _position(digits: str) -> int:
+    """A byte position; past 18 digits it is past any file (and int() refuses 4,300 digits)."""
+    digits = digits.lstrip("0") or "0"
+    return int(digits) if len(digits) <= 18 else 10**18
+
+
+def _stream(renderer: Renderer, spec: FileSpec, span: range) -> Iterator[bytes]:
+    """The bytes of ``span``, rendered on first read (a HEAD or a 304 renders nothing)."""
+    yield from iter_file(renderer.prefix(spec), spec.size_bytes, span.start, span.stop)
 
 
 def _bucket(match: Match | None) -> Kind:

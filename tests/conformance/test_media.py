@@ -5,21 +5,11 @@ from __future__ import annotations
 import pytest
 
 from mock_media import MediaBackend
-from tests.doc_tables import MEDIA_HOST
+from tests.doc_tables import LIST_ITEM_KEYS, MEDIA_HOST
 from tests.doors import Api, wire_api
 from tests.helpers import assert_error, assert_served_file, path_of
 
-IMAGE_ITEM_KEYS = {
-    "media_id",
-    "job_id",
-    "type",
-    "url",
-    "width",
-    "height",
-    "format",
-    "size_bytes",
-    "created_at",
-}
+IMAGE_ITEM_KEYS = LIST_ITEM_KEYS
 VIDEO_ITEM_KEYS = IMAGE_ITEM_KEYS | {"duration_seconds", "fps"}
 EMPTY = {"media": [], "count": 0, "next_cursor": None}
 
