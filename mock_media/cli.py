@@ -8,6 +8,8 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import os
+import secrets
 import sys
 from collections.abc import Sequence
 from decimal import Decimal
@@ -23,6 +25,7 @@ from .core.errors import ApiError
 from .core.facts import MEDIA_HOST, PLANS
 from .core.scenario import Scenario, ScenarioError
 from .scenario_files import bundled, load_scenario
+from .wire.control import ADMIN_TOKEN_ENV, ADMIN_TOKEN_HEADER, is_loopback, valid_admin_token
 
 PROG = "mock-media"
 # MockConfig names a bad setting by its field; the user typed the option.
@@ -99,6 +102,13 @@ def _media_base(text: str) -> str:
     return base
 
 
+def _admin_token(text: str) -> str:
+    try:
+        return valid_admin_token(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None  # never echo the token itself
+
+
 def _scenario(text: str) -> Scenario:
     try:
         return load_scenario(text)
@@ -171,6 +181,15 @@ def build_parser() -> argparse.ArgumentParser:
         "--block", action="append", default=[], metavar="WORD", help="a word moderation blocks"
     )
     serve.add_argument("--access-log", action="store_true", help="log every request")
+    admin = serve.add_mutually_exclusive_group()
+    admin.add_argument("--no-admin", action="store_true", help="turn the admin API (/_mock) off: a 404")
+    admin.add_argument(
+        "--admin-token",
+        type=_admin_token,
+        metavar="TOKEN",
+        help=f"every admin request must send it in {ADMIN_TOKEN_HEADER} (default: ${ADMIN_TOKEN_ENV}; "
+        "none: loopback clients only, or a generated token when --host is beyond loopback)",
+    )
     serve.add_argument(
         "--scenario",
         type=_scenario,
@@ -237,6 +256,36 @@ def config_from_args(args: argparse.Namespace) -> MockConfig:
         raise ValueError(message) from None
 
 
+def admin_from_args(args: argparse.Namespace, bound_host: str) -> tuple[bool, str | None, str]:
+    """(admin API on, its token, the banner line saying so) for a server bound to ``bound_host``.
+
+    A server listening beyond loopback is never an open control plane: with neither
+    ``--no-admin`` nor a token (option or environment), it makes one up and prints it, once.
+
+    Raises:
+        ValueError: the environment's token could never match (the message names the variable).
+    """
+    label = f"{PROG}: admin API (/_mock): "
+    if args.no_admin:
+        return False, None, label + "off"
+    token = args.admin_token
+    if token is None and os.environ.get(ADMIN_TOKEN_ENV):
+        try:
+            token = valid_admin_token(os.environ[ADMIN_TOKEN_ENV])
+        except ValueError as exc:
+            raise ValueError(f"{ADMIN_TOKEN_ENV}: {exc}") from None
+    if token is not None:
+        return True, token, label + f"every request must send the admin token in {ADMIN_TOKEN_HEADER}"
+    if is_loopback(bound_host):
+        return True, None, label + "loopback clients only"
+    token = secrets.token_urlsafe(24)
+    line = (
+        label
+        + f"every request must send {ADMIN_TOKEN_HEADER}: {token} (generated: {bound_host} is not loopback)"
+    )
+    return True, token, line
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of ``mock-media`` and ``python -m mock_media``."""
     parser = build_parser()
@@ -253,7 +302,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         config = config_from_args(args)
     except ValueError as exc:
         parser.error(str(exc))
-    from .adapters.server import bind_socket, serve
+    from .adapters.server import bind_socket, implementations, serve
 
     try:
         sock = bind_socket(args.host, args.port)
@@ -262,14 +311,24 @@ def main(argv: Sequence[str] | None = None) -> int:
             f"argument --host/--port: cannot listen on {args.host}:{args.port}: {exc.strerror or exc}"
         )
     host, port = sock.getsockname()[:2]
+    try:
+        admin, token, admin_line = admin_from_args(args, host)
+    except ValueError as exc:
+        sock.close()
+        parser.error(str(exc))
+    loop, http = implementations()
+    slow = http == "h11" or (loop == "asyncio" and sys.platform != "win32")  # no uvloop on Windows
+    hint = " (the fast extra adds uvloop and httptools)" if slow else ""
     shown = f"[{host}]" if ":" in host else host
     print(
         f"{PROG}: serving on http://{shown}:{port} "
-        f"(seed {config.seed}, {config.clock} clock, media at {config.media_base})",
+        f"(seed {config.seed}, {config.clock} clock, media at {config.media_base})\n"
+        f"{PROG}: uvicorn with {loop} and {http}{hint}\n"
+        f"{admin_line}",
         file=sys.stderr,
         flush=True,
     )
-    serve(config, access_log=args.access_log, sock=sock)
+    serve(config, access_log=args.access_log, sock=sock, admin=admin, admin_token=token, loop=loop, http=http)
     return 0
 
 

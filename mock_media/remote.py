@@ -7,6 +7,7 @@ It speaks only HTTP, so it works the same for the plugin's own server and for a 
 
 from __future__ import annotations
 
+import os
 from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -16,6 +17,7 @@ import httpx
 from .core.conduct import ConductPolicy, ConductReport, check, judge
 from .core.facts import API_PREFIX
 from .core.journal import JournalEntry
+from .wire.control import ADMIN_TOKEN_ENV, ADMIN_TOKEN_HEADER
 
 if TYPE_CHECKING:
     from .fake import MockMedia
@@ -32,13 +34,20 @@ class RemoteMockMedia:
         url: the server's base URL, e.g. ``http://127.0.0.1:8000``.
         api_key: the key this test's requests (and admin calls) belong to.
         fake: the in-process fake behind the server, when it runs in this process.
+        admin_token: the server's admin token, sent in ``X-Mock-Admin-Token`` on every admin
+            call (default: ``$MOCK_MEDIA_ADMIN_TOKEN``, so a shared server started with a token,
+            or beyond loopback, needs no code change; none: the server must be on loopback).
     """
 
-    def __init__(self, url: str, *, api_key: str, fake: MockMedia | None = None) -> None:
+    def __init__(
+        self, url: str, *, api_key: str, fake: MockMedia | None = None, admin_token: str | None = None
+    ) -> None:
         self.url = url.rstrip("/")
         self.api_key = api_key
         self.fake = fake
-        self._admin = httpx.Client(base_url=self.url, timeout=30)
+        token = admin_token or os.environ.get(ADMIN_TOKEN_ENV) or None
+        headers = {} if token is None else {ADMIN_TOKEN_HEADER: token}
+        self._admin = httpx.Client(base_url=self.url, headers=headers, timeout=30)
         self._media_base: str | None = None
 
     def __repr__(self) -> str:

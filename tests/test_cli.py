@@ -11,6 +11,10 @@ with httpx exactly as a CI job in another language would:
 * ``mock-media serve --speed 600 --closed``: a real clock 600 times faster, registered keys only.
 * ``mock-media serve --plan starter --balance 0.05``: what auto-opened accounts get.
 
+The admin API's protection has its own file (tests/test_admin_security.py); here, the options
+that set it and what the banner says. The server runs uvloop and httptools when installed, else
+asyncio and h11: both pairs must behave the same (transport faults, uploads, downloads, Nagle).
+
 Expected values are the doc's: resolutions from its table, $0.04/$0.08 per image, $0.80 per
 second of standard video, a 5 s video estimated at 120 s, the Starter plan's 10/2 limits.
 """
@@ -19,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import socket
+import statistics
 import subprocess
 import sys
 import time
@@ -28,14 +33,20 @@ from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
 import pytest
+import uvicorn
 
-from mock_media import cli
+from mock_media import MockConfig, MockMedia, cli
+from mock_media.adapters import asgi
 from mock_media.adapters import server as server_module
+from mock_media.adapters.server import MediaServer, implementations
+from mock_media.adapters.server import serve as real_serve
 from mock_media.cli import build_parser, config_from_args, main
-from mock_media.core.config import MockConfig
+from mock_media.core.scenario import Scenario
+from mock_media.wire.control import ADMIN_TOKEN_ENV
 from tests.doc_tables import (
     API_PREFIX,
     DOC_IMAGE_REQUEST,
@@ -53,20 +64,24 @@ from tests.doc_tables import (
     START_ISO,
     VIDEO_PATH,
 )
-from tests.helpers import assert_error, spawned_server
+from tests.helpers import assert_error, one_mib_body, spawned_server
 
 CONSOLE_SCRIPT = Path(sys.executable).with_name("mock-media")
+LOOP, HTTP = implementations()  # what this environment runs: the banner must say so
+PAIRS = [("asyncio", "h11"), ("uvloop", "httptools")]
 
 
 # === parse level ============================================================================
 @pytest.fixture(autouse=True)
 def never_serve(monkeypatch: pytest.MonkeyPatch) -> None:
-    """An in-process main() must never block in uvicorn: a test that gets that far fails."""
+    """An in-process main() must never block in uvicorn: a test that gets that far fails.
+    Nor may a token in the developer's environment change what the tests expect."""
 
     def refuse(*args: Any, **kwargs: Any) -> None:
         raise AssertionError("main() tried to serve")
 
     monkeypatch.setattr(server_module, "serve", refuse)
+    monkeypatch.delenv(ADMIN_TOKEN_ENV, raising=False)
 
 
 def _one_error_line(capsys: pytest.CaptureFixture[str], argv: list[str]) -> str:
@@ -110,6 +125,10 @@ def _one_error_line(capsys: pytest.CaptureFixture[str], argv: list[str]) -> str:
         (["serve", "--bogus"], "--bogus"),
         (["serve", "--port"], "--port"),
         (["serve", "extra"], "extra"),
+        (["serve", "--admin-token", ""], "--admin-token"),
+        (["serve", "--admin-token", "two words"], "--admin-token"),
+        (["serve", "--admin-token", "caf\u00e9"], "--admin-token"),  # a header value could not carry it
+        (["serve", "--admin-token", "t", "--no-admin"], "--no-admin"),
         ([], "command"),
         (["bogus"], "bogus"),
     ],
@@ -140,31 +159,152 @@ def test_main__host_that_is_not_ours_is_one_line_naming_it(capsys: pytest.Captur
     assert "192.0.2.1" in line
 
 
-def test_main__good_input_binds_announces_and_serves(
-    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
-) -> None:
+def _main_served(monkeypatch: pytest.MonkeyPatch, argv: list[str]) -> tuple[MockConfig, dict[str, Any]]:
+    """Run main() with serve() recorded instead of run; the socket it was given is closed."""
     calls: list[tuple[MockConfig, dict[str, Any]]] = []
 
     def record(config: MockConfig, *args: Any, **kwargs: Any) -> None:
         calls.append((config, kwargs))
 
     monkeypatch.setattr(server_module, "serve", record)
-    assert main(["serve", "--port", "0", "--seed", "3", "--clock", "virtual", "--access-log"]) == 0
+    assert main(argv) == 0
     ((config, kwargs),) = calls
-    sock: socket.socket = kwargs["sock"]
-    try:
-        host, port = sock.getsockname()
-        assert host == "127.0.0.1"
-        assert port > 0  # --port 0: the OS chose, and the announcement shows which
-    finally:
-        sock.close()
+    kwargs["bound"] = kwargs["sock"].getsockname()[:2]
+    kwargs["sock"].close()
+    return config, kwargs
+
+
+def test_main__good_input_binds_announces_and_serves(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    config, kwargs = _main_served(
+        monkeypatch, ["serve", "--port", "0", "--seed", "3", "--clock", "virtual", "--access-log"]
+    )
+    host, port = kwargs["bound"]
+    assert host == "127.0.0.1"
+    assert port > 0  # --port 0: the OS chose, and the announcement shows which
     assert kwargs["access_log"] is True
+    assert (kwargs["admin"], kwargs["admin_token"]) == (True, None)  # loopback: no token needed
+    assert (kwargs["loop"], kwargs["http"]) == (LOOP, HTTP)
     assert (config.seed, config.clock) == (3, "virtual")
     out, err = capsys.readouterr()
     assert out == ""
-    assert err == (
-        f"mock-media: serving on http://127.0.0.1:{port} (seed 3, virtual clock, media at {MEDIA_HOST})\n"
-    )
+    hint = "" if (LOOP, HTTP) == ("uvloop", "httptools") else " (the fast extra adds uvloop and httptools)"
+    assert err.splitlines() == [
+        f"mock-media: serving on http://127.0.0.1:{port} (seed 3, virtual clock, media at {MEDIA_HOST})",
+        f"mock-media: uvicorn with {LOOP} and {HTTP}{hint}",
+        "mock-media: admin API (/_mock): loopback clients only",
+    ]
+
+
+def _admin_line(capsys: pytest.CaptureFixture[str]) -> str:
+    out, err = capsys.readouterr()
+    assert out == ""
+    *_, line = err.splitlines()
+    assert line.startswith("mock-media: admin API (/_mock): "), err
+    return line.removeprefix("mock-media: admin API (/_mock): ")
+
+
+def test_main__no_admin_turns_it_off_and_says_so(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(ADMIN_TOKEN_ENV, "from-the-environment")  # --no-admin wins
+    _, kwargs = _main_served(monkeypatch, ["serve", "--port", "0", "--host", "0.0.0.0", "--no-admin"])
+    assert (kwargs["admin"], kwargs["admin_token"]) == (False, None)
+    assert _admin_line(capsys) == "off"
+
+
+def test_main__admin_token_is_required_and_never_printed(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _, kwargs = _main_served(monkeypatch, ["serve", "--port", "0", "--admin-token", "s3cret-T0ken"])
+    assert (kwargs["admin"], kwargs["admin_token"]) == (True, "s3cret-T0ken")
+    line = _admin_line(capsys)
+    assert line == "every request must send the admin token in X-Mock-Admin-Token"
+    assert "s3cret" not in line
+
+
+def test_main__admin_token_from_the_environment_unless_the_option_gives_one(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(ADMIN_TOKEN_ENV, "env-token")
+    _, kwargs = _main_served(monkeypatch, ["serve", "--port", "0", "--host", "0.0.0.0"])
+    assert kwargs["admin_token"] == "env-token"  # beyond loopback, and no token generated
+    assert "env-token" not in _admin_line(capsys)
+    _, kwargs = _main_served(monkeypatch, ["serve", "--port", "0", "--admin-token", "option-token"])
+    assert kwargs["admin_token"] == "option-token"
+    monkeypatch.setenv(ADMIN_TOKEN_ENV, "")  # an empty variable (a CI secret not set) is none
+    _, kwargs = _main_served(monkeypatch, ["serve", "--port", "0"])
+    assert kwargs["admin_token"] is None
+
+
+def test_main__public_host_without_a_token_generates_one_and_prints_it_once(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    tokens = []
+    for _ in range(2):
+        _, kwargs = _main_served(monkeypatch, ["serve", "--port", "0", "--host", "0.0.0.0"])
+        token = kwargs["admin_token"]
+        assert kwargs["admin"] is True
+        assert isinstance(token, str) and len(token) >= 32  # 24 random bytes, URL-safe
+        _, err = capsys.readouterr()
+        assert err.count(token) == 1
+        assert err.splitlines()[-1] == (
+            f"mock-media: admin API (/_mock): every request must send X-Mock-Admin-Token: {token} "
+            "(generated: 0.0.0.0 is not loopback)"
+        )
+        tokens.append(token)
+    assert tokens[0] != tokens[1]
+
+
+def test_main__localhost_is_loopback_too(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _, kwargs = _main_served(monkeypatch, ["serve", "--port", "0", "--host", "localhost"])
+    assert kwargs["admin_token"] is None  # decided on the address bound, not the name typed
+    assert _admin_line(capsys) == "loopback clients only"
+
+
+def test_main__bad_admin_token_in_the_environment_is_one_line_naming_it(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(ADMIN_TOKEN_ENV, "has spaces")
+    line = _one_error_line(capsys, ["serve", "--port", "0"])
+    assert ADMIN_TOKEN_ENV in line
+    assert "has spaces" not in line  # a secret is never echoed
+
+
+# --- the loop and HTTP implementation -------------------------------------------------------
+def test_implementations__auto_prefers_uvloop_and_httptools_when_importable(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(server_module, "_importable", lambda name: True)
+    assert implementations() == ("uvloop", "httptools")
+    monkeypatch.setattr(server_module, "_importable", lambda name: False)
+    assert implementations() == ("asyncio", "h11")
+    assert implementations("uvloop", "h11") == ("uvloop", "h11")  # named: taken as named
+    with pytest.raises(ValueError, match="loop must be one of"):
+        implementations("trio")
+    with pytest.raises(ValueError, match="http one of"):
+        implementations(http="zttp")
+
+
+def test_serve__hands_uvicorn_the_named_implementations_and_trusts_only_loopback_proxies(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    seen: list[Any] = []
+
+    def run(self: Any, sockets: list[socket.socket]) -> None:
+        seen.append(self.config)
+
+    monkeypatch.setattr(uvicorn.Server, "run", run)
+    monkeypatch.setenv("FORWARDED_ALLOW_IPS", "*")  # must not widen whom X-Forwarded-For is believed from
+    for loop, http in [*PAIRS, ("auto", "auto")]:
+        sock = server_module.bind_socket("127.0.0.1", 0)
+        real_serve(MockConfig(), sock=sock, loop=loop, http=http)
+        assert sock.fileno() == -1  # closed when serving ends
+    assert [(c.loop, c.http) for c in seen] == [*PAIRS, (LOOP, HTTP)]
+    assert {c.forwarded_allow_ips for c in seen} == {"127.0.0.1,::1"}
 
 
 def _config(*argv: str) -> MockConfig:
@@ -315,12 +455,15 @@ def _download(url: str, content_type: str, size: int) -> bytes:
 
 
 # --- the virtual-clock server ---------------------------------------------------------------
-def test_serve__announces_itself_and_reports_seed_and_clock(virtual: Served) -> None:
+def test_serve__announces_itself_and_reports_seed_clock_implementations_and_admin(virtual: Served) -> None:
     virtual.reset()
+    log = virtual.log.read_text()
     assert (
         f"mock-media: serving on http://127.0.0.1:{virtual.port} "
-        f"(seed 7, virtual clock, media at http://127.0.0.1:{virtual.port})"
-    ) in virtual.log.read_text()
+        f"(seed 7, virtual clock, media at http://127.0.0.1:{virtual.port})\n"
+        f"mock-media: uvicorn with {LOOP} and {HTTP}"
+    ) in log
+    assert "mock-media: admin API (/_mock): loopback clients only\n" in log
     health = virtual.client.get("/_mock/health").json()
     assert health["status"] == "ok"
     assert health["seed"] == 7
@@ -491,3 +634,84 @@ def test_serve__clock_is_real_by_default(starter: Served) -> None:
     assert abs(clock["epoch"] - time.time()) < 5
     later = starter.client.get("/_mock/clock").json()["epoch"]
     assert later > clock["epoch"]
+
+
+# === either implementation, the same server =================================================
+IMAGE_ROUTE = {"route": "generate_image"}
+DROP_THEN_STALL = Scenario.from_dict(
+    {
+        "name": "drop-then-stall",
+        "rules": [
+            {"name": "drop", "match": {**IMAGE_ROUTE, "requests": [1, 1]}, "action": {"transport": "reset"}},
+            {
+                "name": "stall",
+                "match": {**IMAGE_ROUTE, "requests": [2, 2]},
+                "action": {"transport": "timeout"},
+            },
+        ],
+    }
+)
+
+
+@pytest.fixture(params=PAIRS, ids=["-".join(pair) for pair in PAIRS])
+def pair_server(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Iterator[MediaServer]:
+    """A live server over a fake with scripted socket trouble, on one (loop, HTTP) pair."""
+    loop, http = request.param
+    for name in request.param:
+        if not server_module._importable(name):
+            pytest.skip(f"{name} is not installed")
+    monkeypatch.setattr(asgi, "TRANSPORT_TIMEOUT_SECONDS", 0.3)  # the stall, shortened
+    fake = MockMedia(MockConfig(scenario=DROP_THEN_STALL))
+    with MediaServer(fake.handler, loop=loop, http=http) as live:
+        yield live
+
+
+def test_pair__runs_what_it_was_asked_to(pair_server: MediaServer) -> None:
+    uvicorn_server = pair_server._server
+    assert uvicorn_server is not None
+    protocol = uvicorn_server.config.http_protocol_class.__name__
+    assert protocol == {"h11": "H11Protocol", "httptools": "HttpToolsProtocol"}[pair_server.http]
+    (listener,) = uvicorn_server.servers
+    assert type(listener.get_loop()).__module__.split(".")[0] == pair_server.loop
+
+
+def test_pair__scripted_reset_and_timeout_drop_the_connection_and_the_server_goes_on(
+    pair_server: MediaServer,
+) -> None:
+    with httpx.Client(base_url=pair_server.url, headers={"X-API-Key": "k"}, timeout=5) as client:
+        with pytest.raises(httpx.RemoteProtocolError):
+            client.post(IMAGE_PATH, json=DOC_MINIMAL_IMAGE_REQUEST)
+        started = time.monotonic()
+        with pytest.raises(httpx.RemoteProtocolError):
+            client.post(IMAGE_PATH, json=DOC_MINIMAL_IMAGE_REQUEST)
+        assert 0.3 <= time.monotonic() - started < 4  # silent for the stall, then dropped
+        assert client.post(IMAGE_PATH, json=DOC_MINIMAL_IMAGE_REQUEST).status_code == 200
+
+
+def test_pair__oversized_upload_is_413_and_a_download_streams_whole_or_ranged(
+    pair_server: MediaServer,
+) -> None:
+    with httpx.Client(base_url=pair_server.url, headers={"X-API-Key": "k"}, timeout=5) as client:
+        for _ in range(2):  # past the scripted drop and stall
+            with pytest.raises(httpx.RemoteProtocolError):
+                client.post(IMAGE_PATH, json=DOC_MINIMAL_IMAGE_REQUEST)
+        too_big = client.post(IMAGE_PATH, content=one_mib_body(2 * 1024 * 1024))
+        assert_error(too_big.json(), 413, "payload_too_large")
+        (output,) = client.post(IMAGE_PATH, json=DOC_MINIMAL_IMAGE_REQUEST).json()["outputs"]
+        path = urlsplit(output["url"]).path
+        whole = client.get(path)
+        assert (whole.status_code, len(whole.content)) == (200, output["size_bytes"])
+        part = client.get(path, headers={"Range": "bytes=0-99"})
+        assert (part.status_code, part.content) == (206, whole.content[:100])
+
+
+def test_pair__answers_without_waiting_for_a_delayed_ack(pair_server: MediaServer) -> None:
+    """Nagle plus delayed ACK would hold each answer >= 40 ms (bind_socket's IPPROTO_TCP trick
+    for asyncio; uvloop sets TCP_NODELAY itself)."""
+    with httpx.Client(base_url=pair_server.url, timeout=5) as client:
+        times = []
+        for _ in range(15):
+            started = time.perf_counter()
+            assert client.get("/_mock/health").status_code == 200
+            times.append(time.perf_counter() - started)
+    assert statistics.median(times) < 0.025, times

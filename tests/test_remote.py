@@ -18,14 +18,16 @@ from typing import Any
 import httpx
 import pytest
 
-from mock_media import MisconductError, MockConfig, MockMedia, replay
+from mock_media import MisconductError, MockConfig, MockMedia, build_handler, replay
 from mock_media.adapters.server import MediaServer
 from mock_media.remote import MockMediaAdminError, RemoteMockMedia
+from mock_media.wire.control import ADMIN_TOKEN_ENV
 from tests.doc_tables import API_PREFIX, DOC_VIDEO_ESTIMATE, IMAGE_PATH, START_EPOCH, VIDEO_PATH
 from tests.doors import Switch
 from tests.helpers import assert_error
 
 CAT = {"prompt": "a cat"}
+TOKEN = "t0ken-of-the-admin-api"
 CRAB = {"prompt": "a crab"}
 
 
@@ -136,6 +138,36 @@ def test_remote__admin_refusal__error_with_the_servers_message(remotes: dict[str
         remote.advance(-1)
     with pytest.raises(MockMediaAdminError, match=r"^POST /_mock/accounts: 400 plan must be one of"):
         remote.register_account(plan="platinum")
+
+
+def test_remote__sends_the_admin_token_given_else_the_one_in_the_environment(
+    server: tuple[MediaServer, Switch], fake: MockMedia, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    live, switch = server
+    switch.target = build_handler(fake.backend, admin_token=TOKEN)  # as `serve --admin-token`
+    monkeypatch.delenv(ADMIN_TOKEN_ENV, raising=False)
+    handles: list[RemoteMockMedia] = []
+
+    def handle(**kwargs: Any) -> RemoteMockMedia:
+        handles.append(RemoteMockMedia(live.url, api_key="alice", **kwargs))
+        return handles[-1]
+
+    try:
+        with pytest.raises(MockMediaAdminError, match=r"^POST /_mock/reset: 403 .* X-Mock-Admin-Token$"):
+            handle().reset()
+        handle(admin_token=TOKEN).reset()
+        monkeypatch.setenv(ADMIN_TOKEN_ENV, TOKEN)  # what a CI job sets for --mock-media-url
+        from_env = handle()
+        from_env.advance(5)
+        assert from_env.now() == START_EPOCH + 5
+        assert from_env.export_journal().startswith("{")
+        monkeypatch.setenv(ADMIN_TOKEN_ENV, "stale")
+        assert handle(admin_token=TOKEN).account()["api_key"] == "alice"  # given beats the environment
+        with pytest.raises(MockMediaAdminError, match=r"^GET /_mock/journal: 403 X-Mock-Admin-Token is not"):
+            handle().journal()
+    finally:
+        for remote in handles:
+            remote.close()
 
 
 # --- reset --------------------------------------------------------------------------------------

@@ -68,12 +68,33 @@ class _Fault(Response):
         raise _ScriptedReset("mock-media scenario: connection reset")
 
 
-def create_app(handler: Handler | MediaBackend | None = None) -> Starlette:
-    """A Starlette app serving a wire handler (or a backend, or a fresh default backend)."""
+# Starlette's TestClient names its peer "testclient": an in-process caller, like a wire call.
+_IN_PROCESS_PEERS = frozenset({"testclient"})
+
+
+def peer_address(scope: Scope) -> str | None:
+    """The client's address as the ASGI server saw it (after uvicorn's proxy-header rewrite,
+    which trusts only loopback proxies); None for an in-process caller or a Unix socket."""
+    client = scope.get("client")
+    if not client or client[0] in _IN_PROCESS_PEERS:
+        return None
+    return str(client[0])
+
+
+def create_app(
+    handler: Handler | MediaBackend | None = None, *, admin: bool = True, admin_token: str | None = None
+) -> Starlette:
+    """A Starlette app serving a wire handler (or a backend, or a fresh default backend).
+
+    ``admin`` and ``admin_token`` apply when the app builds the handler itself (see
+    :func:`mock_media.wire.build_handler`); a handler given ready-made keeps its own.
+    """
     if handler is None:
         handler = MediaBackend(renderer=default_renderer())
+    if not isinstance(handler, MediaBackend) and (not admin or admin_token is not None):
+        raise ValueError("admin and admin_token apply to a backend; build the handler with them instead")
     if isinstance(handler, MediaBackend):
-        handler = build_handler(handler, scenario_loader=load_scenario)
+        handler = build_handler(handler, admin=admin, admin_token=admin_token, scenario_loader=load_scenario)
     serve = handler
 
     async def endpoint(request: Request) -> Response:
@@ -83,6 +104,7 @@ def create_app(handler: Handler | MediaBackend | None = None) -> Starlette:
             query=request.url.query,
             headers={k.decode("latin-1"): v.decode("latin-1") for k, v in request.headers.raw},
             body=await read_body(request),
+            client=peer_address(request.scope),
         )
         answer = serve(wire)
         if answer.delay:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import logging
 import socket
 import threading
@@ -20,6 +21,37 @@ from .asgi import create_app
 START_TIMEOUT_SECONDS = 10.0
 # How long stop() lets requests in flight (a download the client stopped reading) finish.
 GRACEFUL_SHUTDOWN_SECONDS = 2
+# Whose X-Forwarded-For uvicorn believes: loopback proxies only, whatever FORWARDED_ALLOW_IPS
+# says, so no remote client can pass itself off as loopback to the admin API.
+TRUSTED_PROXIES = "127.0.0.1,::1"
+LOOPS = ("auto", "uvloop", "asyncio")
+HTTP_IMPLEMENTATIONS = ("auto", "httptools", "h11")
+
+
+def _importable(name: str) -> bool:
+    try:
+        importlib.import_module(name)
+    except ImportError:
+        return False
+    return True
+
+
+def implementations(loop: str = "auto", http: str = "auto") -> tuple[str, str]:
+    """(event loop, HTTP implementation) the server runs: "auto" is uvloop and httptools when
+    they are installed (the ``fast`` extra), else asyncio and h11.
+
+    Resolved here, not by uvicorn, so the start-up banner names what really runs.
+
+    Raises:
+        ValueError: an unknown name.
+    """
+    if loop not in LOOPS or http not in HTTP_IMPLEMENTATIONS:
+        raise ValueError(f"loop must be one of {LOOPS} and http one of {HTTP_IMPLEMENTATIONS}")
+    if loop == "auto":
+        loop = "uvloop" if _importable("uvloop") else "asyncio"
+    if http == "auto":
+        http = "httptools" if _importable("httptools") else "h11"
+    return loop, http
 
 
 def bind_socket(host: str, port: int) -> socket.socket:
@@ -33,7 +65,7 @@ def bind_socket(host: str, port: int) -> socket.socket:
     """
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     # IPPROTO_TCP, not 0: asyncio sets TCP_NODELAY only on sockets that say so, and without it
-    # every response waits ~40 ms for a delayed ACK (Nagle).
+    # every response waits ~40 ms for a delayed ACK (Nagle). (uvloop sets it on every TCP socket.)
     sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     try:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -44,13 +76,19 @@ def bind_socket(host: str, port: int) -> socket.socket:
     return sock
 
 
-def _uvicorn_server(app: Starlette, *, access_log: bool, graceful: int | None) -> uvicorn.Server:
+def _uvicorn_server(
+    app: Starlette, *, access_log: bool, graceful: int | None, loop: str, http: str
+) -> uvicorn.Server:
+    loop, http = implementations(loop, http)
     config = uvicorn.Config(
         app,
+        loop=loop,
+        http=http,
         log_level="warning",
         access_log=access_log,
         lifespan="off",
         timeout_graceful_shutdown=graceful,
+        forwarded_allow_ips=TRUSTED_PROXIES,
     )
     if access_log:
         # Access lines are logged at INFO; keep uvicorn's own chatter at WARNING.
@@ -65,17 +103,24 @@ def serve(
     *,
     access_log: bool = False,
     sock: socket.socket | None = None,
+    admin: bool = True,
+    admin_token: str | None = None,
+    loop: str = "auto",
+    http: str = "auto",
 ) -> None:
     """Run until interrupted (the ``mock-media serve`` command).
 
     Args:
         sock: an already bound socket (see :func:`bind_socket`); else ``host:port`` is bound.
+        admin: serve the admin API (``/_mock``); off, it is a 404 like any unknown route.
+        admin_token: what every admin request must send in ``X-Mock-Admin-Token``; without
+            one the admin API answers loopback clients only.
+        loop, http: see :func:`implementations`.
     """
+    app = create_app(MediaBackend(config, renderer=default_renderer()), admin=admin, admin_token=admin_token)
+    server = _uvicorn_server(app, access_log=access_log, graceful=None, loop=loop, http=http)
     if sock is None:
         sock = bind_socket(host, port)
-    server = _uvicorn_server(
-        create_app(MediaBackend(config, renderer=default_renderer())), access_log=access_log, graceful=None
-    )
     try:
         server.run(sockets=[sock])
     except KeyboardInterrupt:  # uvicorn re-raises the SIGINT it handled
@@ -88,15 +133,25 @@ class MediaServer:
     """A live server on a free loopback port, in a daemon thread (for any client or language).
 
     Args:
-        handler: what to serve: a wire handler or a backend.
+        handler: what to serve: a wire handler or a backend (whose admin API then answers
+            loopback clients only; build the handler with a token to open it wider).
         host: the interface to bind; the port is chosen by the OS.
+        loop, http: see :func:`implementations`.
 
     Use it as a context manager, or call ``start()`` and ``stop()``; ``url`` is its base URL.
     """
 
-    def __init__(self, handler: Handler | MediaBackend, host: str = "127.0.0.1") -> None:
+    def __init__(
+        self,
+        handler: Handler | MediaBackend,
+        host: str = "127.0.0.1",
+        *,
+        loop: str = "auto",
+        http: str = "auto",
+    ) -> None:
         self.app = create_app(handler)
         self.host = host
+        self.loop, self.http = implementations(loop, http)
         self._socket: socket.socket | None = None
         self._server: uvicorn.Server | None = None
         self._thread: threading.Thread | None = None
@@ -125,7 +180,9 @@ class MediaServer:
             raise RuntimeError("the server is already started")
         sock = bind_socket(self.host, 0)
         self._socket = sock
-        server = _uvicorn_server(self.app, access_log=False, graceful=GRACEFUL_SHUTDOWN_SECONDS)
+        server = _uvicorn_server(
+            self.app, access_log=False, graceful=GRACEFUL_SHUTDOWN_SECONDS, loop=self.loop, http=self.http
+        )
         self._server = server
         self._thread = threading.Thread(
             target=server.run, kwargs={"sockets": [sock]}, name="mock-media-server", daemon=True

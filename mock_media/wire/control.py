@@ -1,10 +1,16 @@
 """The admin API under ``/_mock`` (moto-api style): health, reset, clock, accounts, journal,
 faults. Tests and CI clients drive the standalone server through it; Python callers use the
 backend directly. It answers with the same error envelope as the public API.
+
+It can reset, re-seed and re-script the whole fake, so it is no open door: :func:`admin_refusal`
+lets in only loopback and in-process callers, or, when the server has an admin token, only
+callers that send it (from any address).
 """
 
 from __future__ import annotations
 
+import hmac
+import ipaddress
 import re
 from collections.abc import Callable
 from typing import Any
@@ -23,6 +29,68 @@ from .routes import ADMIN_PREFIX
 
 INJECTABLE_CODES = (ErrorCode.GENERATION_FAILED, ErrorCode.MODEL_UNAVAILABLE)
 Action = Callable[[WireRequest, dict[str, str]], Any]
+# Not Authorization: that header is the API's own (Bearer <api key>).
+ADMIN_TOKEN_HEADER = "X-Mock-Admin-Token"
+# Where `mock-media serve` and RemoteMockMedia look for the token when none is given (the wire
+# layer itself reads no environment).
+ADMIN_TOKEN_ENV = "MOCK_MEDIA_ADMIN_TOKEN"
+# The refusal's status and code. The doc's table has no 403, but /_mock is no part of the API:
+# a clear "forbidden" tells a CI job what is missing, where a 404 would hide nothing (the
+# server says what it is at /openapi.json) and send it looking for a typo.
+FORBIDDEN_STATUS = 403
+FORBIDDEN_CODE = "forbidden"
+
+
+def is_loopback(address: str | None) -> bool:
+    """Whether ``address`` is this machine's loopback: 127.0.0.0/8, ``::1``, or an IPv4
+    loopback client of a dual-stack socket (``::ffff:127.x.x.x``). A name is not an address."""
+    if address is None:
+        return False
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return False
+    mapped = ip.ipv4_mapped if isinstance(ip, ipaddress.IPv6Address) else None
+    return ip.is_loopback or (mapped is not None and mapped.is_loopback)
+
+
+def valid_admin_token(token: str) -> str:
+    """``token``, if a client can send it as a header value: visible ASCII, no spaces.
+
+    Raises:
+        ValueError: it is empty or has other characters (it could never match).
+    """
+    if not token or not all("!" <= char <= "~" for char in token):
+        raise ValueError("an admin token must be visible ASCII characters, no spaces, and not empty")
+    return token
+
+
+def admin_refusal(request: WireRequest, token: str | None) -> WireResponse | None:
+    """None when ``request`` may use the admin API, else the 403 that refuses it.
+
+    With a ``token``, every caller must send it in ``X-Mock-Admin-Token`` (compared in constant
+    time), loopback included: a token means the server is reachable from elsewhere. Without one,
+    only in-process callers (``client`` None) and loopback peers get in.
+    """
+    if token is not None:
+        given = request.headers.get(ADMIN_TOKEN_HEADER.lower(), "").strip()
+        if not given:
+            return _forbidden(f"The admin API needs this server's admin token in {ADMIN_TOKEN_HEADER}")
+        if not hmac.compare_digest(given.encode(), token.encode()):
+            return _forbidden(f"{ADMIN_TOKEN_HEADER} is not this server's admin token")
+        return None
+    if request.client is None or is_loopback(request.client):
+        return None
+    return _forbidden(
+        f"The admin API answers only loopback clients, and {request.client} is not one "
+        "(a server started with an admin token answers callers that send it, from anywhere)"
+    )
+
+
+def _forbidden(message: str) -> WireResponse:
+    """Decision 3's envelope, with the admin API's own code."""
+    error = {"code": FORBIDDEN_CODE, "message": message, "status": FORBIDDEN_STATUS}
+    return json_response(FORBIDDEN_STATUS, {"error": error, "detail": message})
 
 
 class Control:

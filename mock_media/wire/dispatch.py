@@ -33,6 +33,7 @@ from ..core.ratelimit import RateState
 from ..core.scenario import Effects
 from ..core.store import Media
 from . import render
+from .control import admin_refusal, valid_admin_token
 from .messages import WireRequest, WireResponse, json_response
 from .openapi import OPENAPI_PATH, openapi_response
 from .routes import ADMIN_PREFIX, Match, Operation, resolve
@@ -56,12 +57,22 @@ class Dispatcher:
 
     Args:
         backend: the state and behaviour to serve.
-        admin: the control-plane handler for ``/_mock/...``; None turns the admin API off.
+        admin: the control-plane handler for ``/_mock/...``; None turns the admin API off, so
+            ``/_mock`` is an unknown route like any other.
+        admin_token: when set, every admin request must carry it (``X-Mock-Admin-Token``);
+            when not, only loopback and in-process callers reach the admin API.
     """
 
-    def __init__(self, backend: MediaBackend, admin: Handler | None = None) -> None:
+    def __init__(
+        self, backend: MediaBackend, admin: Handler | None = None, admin_token: str | None = None
+    ) -> None:
+        if admin_token is not None:
+            if admin is None:
+                raise ValueError("an admin token needs the admin API on")
+            valid_admin_token(admin_token)
         self.backend = backend
         self.admin = admin
+        self._admin_token = admin_token
 
     def __call__(self, request: WireRequest) -> WireResponse:
         """Answer one request."""
@@ -70,6 +81,10 @@ class Dispatcher:
         if self.admin is not None and (
             request.path == ADMIN_PREFIX or request.path.startswith(ADMIN_PREFIX + "/")
         ):
+            # Decided here, before the lock, so every door (socket, ASGI, in-process) shares it.
+            refused = admin_refusal(request, self._admin_token)
+            if refused is not None:
+                return refused
             with self.backend.lock:
                 return self.admin(request)
         with self.backend.lock, self.backend.one_instant():

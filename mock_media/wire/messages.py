@@ -20,6 +20,9 @@ class WireRequest:
         query: the raw query string (no ``?``).
         headers: header names in lower case.
         body: the raw body (a door may stop reading past the 1 MiB limit plus one byte).
+        client: the peer's IP address as the door saw it; None for an in-process door. The
+            admin API trusts it (``/_mock`` answers loopback and in-process callers only,
+            unless the server has an admin token), so only a door may set it.
     """
 
     method: str
@@ -27,6 +30,7 @@ class WireRequest:
     query: str = ""
     headers: Mapping[str, str] = field(default_factory=dict)
     body: bytes = b""
+    client: str | None = None
 
     @classmethod
     def build(
@@ -37,10 +41,11 @@ class WireRequest:
         query: str = "",
         headers: Mapping[str, str] | Iterable[tuple[str, str]] = (),
         body: bytes = b"",
+        client: str | None = None,
     ) -> WireRequest:
         """Normalise method and header case, as every door must."""
         pairs = headers.items() if isinstance(headers, Mapping) else headers
-        return cls(method.upper(), path, query, {k.lower(): v for k, v in pairs}, body)
+        return cls(method.upper(), path, query, {k.lower(): v for k, v in pairs}, body, client)
 
     def query_params(self) -> dict[str, str]:
         """The query as a dict; a repeated key keeps its first value."""

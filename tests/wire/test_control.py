@@ -4,6 +4,9 @@ Expected values come from the doc and beyond-the-doc.md, never from the code und
 virtual clock starts at 2025-03-14T12:00:00Z (epoch 1741953600), Pro is 30/5/5, Business
 60/10/10, Enterprise defaults 300/50/50 (decision 21), a standard image costs $0.04 and a
 5-second standard video $4.00 that is estimated at 120 s (the doc's example).
+
+Every door's caller here is in-process or on loopback, and the handler has no admin token, so
+the admin API lets it in; tests/test_admin_security.py covers whom it refuses.
 """
 
 from __future__ import annotations
@@ -537,6 +540,9 @@ def test_admin__off_when_the_handler_is_built_without_it() -> None:
     from mock_media import MediaBackend, WireRequest, build_handler
 
     handler = build_handler(MediaBackend(), admin=False)
-    reply = handler(WireRequest.build("GET", "/_mock/health"))
-    assert reply.status == 404
-    assert_error(reply.json(), 404, "not_found")
+    for route in ("/_mock/health", "/_mock/reset", "/_mock"):
+        reply = handler(WireRequest.build("GET", route))
+        assert reply.status == 404
+        assert_error(
+            reply.json(), 404, "not_found", message=f"No route for GET {route}"
+        )  # as any unknown path
