@@ -56,8 +56,11 @@ class JournalEntry:
 
     @property
     def size(self) -> int:
-        """Bytes this entry keeps (the journal's memory budget counts them)."""
-        return len(self.request_body) + len(self.response_body) + 256
+        """Bytes this entry keeps (the journal's memory budget counts them): headers and the
+        query too, since a server may accept a request line or headers of many megabytes."""
+        headers = sum(len(k) + len(v) for k, v in (*self.request_headers, *self.response_headers))
+        bodies = len(self.request_body) + len(self.response_body)
+        return bodies + headers + len(self.path) + len(self.query) + 256
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form (admin API, exports): money as a string, exact; bodies as text,
