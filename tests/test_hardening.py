@@ -132,3 +132,30 @@ def test_journal_helpers__read_safely_while_another_thread_writes() -> None:
     assert errors == []
     assert fake.calls_per_route() == {"list_media": 200}
     assert fake.total_spent() == Decimal("0")
+
+
+@pytest.mark.parametrize(
+    ("headers", "fits"),
+    [
+        ({f"x-h-{i}": "v" for i in range(98)}, True),  # with X-API-Key and Content-Type: 100
+        ({f"x-h-{i}": "v" for i in range(99)}, False),
+        ({"x-junk": "a" * (64 * 1024 - 200)}, True),
+        ({"x-junk": "a" * (64 * 1024)}, False),
+    ],
+    ids=["100 headers", "101 headers", "just under 64 KiB", "over 64 KiB"],
+)
+@pytest.mark.parametrize("path", [IMAGE_PATH, "/_mock/health", "/generated/img_x_0.webp", "/nowhere"])
+def test_headers__past_the_limits__400_naming_headers_before_anything_else(
+    headers: dict[str, str], fits: bool, path: str
+) -> None:
+    fake = MockMedia()
+    method = "POST" if path == IMAGE_PATH else "GET"
+    sent = {"X-API-Key": "k", "Content-Type": "application/json"}
+    answer = fake(WireRequest.build(method, path, headers={**sent, **headers}, body=b'{"prompt": "a cat"}'))
+
+    if fits:
+        assert answer.status != 400
+    else:
+        assert_error(answer.json(), 400, "invalid_parameter", param="headers")
+        assert "x-ratelimit-limit" not in {k.lower() for k in answer.headers}
+        assert (list(fake.journal), fake.backend.accounts) == ([], {})

@@ -11,7 +11,7 @@ import asyncio
 import logging
 
 from starlette.applications import Starlette
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response, StreamingResponse
 from starlette.routing import request_response
 from starlette.types import Receive, Scope, Send
@@ -98,12 +98,16 @@ def create_app(
     serve = handler
 
     async def endpoint(request: Request) -> Response:
+        try:
+            body = await read_body(request)
+        except ClientDisconnect:  # gone mid-body: a request never made is not answered or journaled
+            return Response(status_code=499)  # never sent: the connection is closed
         wire = WireRequest(
             method=request.method,
             path=request.url.path,
             query=request.url.query,
             headers={k.decode("latin-1"): v.decode("latin-1") for k, v in request.headers.raw},
-            body=await read_body(request),
+            body=body,
             client=peer_address(request.scope),
         )
         answer = serve(wire)

@@ -69,6 +69,12 @@ MAX_ADVANCE_SECONDS: Final = 10 * 365 * 86400
 # X-RateLimit-Reset is the doc's 1741953660.
 DEFAULT_START: Final = datetime(2025, 3, 14, 12, 0, 0, tzinfo=UTC)
 
+# Request headers past these limits are refused before anything else (400 invalid_parameter
+# naming "headers", not journaled), as a front proxy would: the HTTP parsers take a 50 MB value
+# or thousands of headers at once, and no client of the API needs more than a few.
+MAX_HEADER_COUNT: Final = 100
+MAX_HEADER_BYTES: Final = 64 * 1024
+
 # The journal keeps the newest entries only, so a long-lived server cannot grow without bound.
 JOURNAL_CAP: Final = 10_000
 # It keeps request and response bodies for export and replay, within this many bytes in all

@@ -17,11 +17,12 @@ from email.utils import formatdate
 from typing import Any
 
 from ..core.accounts import Account
-from ..core.assumptions import MAX_BODY_BYTES
+from ..core.assumptions import MAX_BODY_BYTES, MAX_HEADER_BYTES, MAX_HEADER_COUNT
 from ..core.backend import MediaBackend
 from ..core.content import FileSpec, Renderer, iter_file
 from ..core.errors import (
     ApiError,
+    InvalidParameter,
     MethodNotAllowed,
     NotFound,
     PayloadTooLarge,
@@ -76,6 +77,9 @@ class Dispatcher:
 
     def __call__(self, request: WireRequest) -> WireResponse:
         """Answer one request."""
+        oversized = _oversized_headers(request)
+        if oversized is not None:  # refused as a front proxy would, before any route or key
+            return render.error(oversized)
         if request.path == OPENAPI_PATH:  # static, like the CDN: no key, no journal, no rate limit
             return openapi_response(request.method, self.backend.config.media_base)
         if self.admin is not None and (
@@ -295,6 +299,20 @@ def _position(digits: str) -> int:
 def _stream(renderer: Renderer, spec: FileSpec, span: range) -> Iterator[bytes]:
     """The bytes of ``span``, rendered on first read (a HEAD or a 304 renders nothing)."""
     yield from iter_file(renderer.prefix(spec), spec.size_bytes, span.start, span.stop)
+
+
+def _oversized_headers(request: WireRequest) -> InvalidParameter | None:
+    count = len(request.headers)
+    size = sum(len(k) + len(v) for k, v in request.headers.items())
+    if count > MAX_HEADER_COUNT:
+        return InvalidParameter(
+            "headers", f"{count} request headers; at most {MAX_HEADER_COUNT} are accepted"
+        )
+    if size > MAX_HEADER_BYTES:
+        return InvalidParameter(
+            "headers", f"request headers of {size} bytes; at most {MAX_HEADER_BYTES} are accepted"
+        )
+    return None
 
 
 def _bucket(match: Match | None) -> Kind:
