@@ -164,3 +164,33 @@ def test_job__kind_follows_its_request() -> None:
     store = Store()
     assert _add(store, "i", 1).kind is Kind.IMAGE
     assert _add(store, "v", 2, video=True).kind is Kind.VIDEO
+
+
+@pytest.mark.parametrize("deleted_every", [2, 3, 7])
+def test_store__many_deletes_page_what_remains_across_compactions(deleted_every: int) -> None:
+    """Deletes leave tombstones that are compacted now and then: pages, cursors and the
+    listing order never show a deleted item, before or after a compaction."""
+    store = Store()
+    for order in range(1, 401):
+        _add(store, f"img_{order:04}", order, outputs=2)
+    doomed = [m for m in store.media.values() if int(m.job_id[4:]) % deleted_every == 0]
+    expected = sorted(
+        (m for m in store.media.values() if m not in doomed), key=lambda m: m.sort_key, reverse=True
+    )
+    for i, media in enumerate(doomed):
+        store.delete_media(media)
+        if i == len(doomed) // 2:
+            cursor = doomed[0].sort_key  # a deleted item's cursor still continues
+            page, _ = store.page("a", None, cursor, 5)
+            assert all(m.sort_key < cursor and m.media_id in store.media for m in page)
+
+    seen: list[Media] = []
+    after = None
+    while True:
+        page, more = store.page("a", None, after, 37)
+        seen += page
+        if not more:
+            break
+        after = page[-1].sort_key
+    assert seen == expected
+    assert store.page("a", Kind.IMAGE, None, 1000)[0] == expected
