@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Protocol, runtime_checkable
 
 
@@ -80,4 +81,10 @@ class SystemClock:
 
 def iso8601(epoch: float) -> str:
     """The doc's timestamp format: whole seconds, UTC, with a ``Z``."""
-    return datetime.fromtimestamp(int(epoch), UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return _iso8601(int(epoch))
+
+
+@lru_cache(maxsize=4096)
+def _iso8601(seconds: int) -> str:
+    # Every answer formats a few instants, mostly the same ones (a virtual clock stands still).
+    return datetime.fromtimestamp(seconds, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")

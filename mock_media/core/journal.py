@@ -131,6 +131,7 @@ class Journal:
 
     def __init__(self, cap: int, max_bytes: int | None = None) -> None:
         self._entries: deque[JournalEntry] = deque()
+        self._sizes: deque[int] = deque()  # each entry's ``size``, computed once
         self._events: deque[JournalEvent] = deque(maxlen=cap)
         self.cap = cap
         self.max_bytes = max_bytes
@@ -141,12 +142,15 @@ class Journal:
         """Append an entry; the sequence number counts every request ever recorded."""
         self.total += 1
         entry = JournalEntry(seq=self.total, **fields)
+        size = entry.size
         self._entries.append(entry)
-        self._bytes += entry.size
+        self._sizes.append(size)
+        self._bytes += size
         while len(self._entries) > self.cap or (
             self.max_bytes is not None and self._bytes > self.max_bytes and len(self._entries) > 1
         ):
-            self._bytes -= self._entries.popleft().size
+            self._entries.popleft()
+            self._bytes -= self._sizes.popleft()
         return entry
 
     def note(self, action: str, clock: float, **args: Any) -> None:
@@ -197,13 +201,15 @@ class Journal:
 
     def forget(self, account: str) -> None:
         """Drop one account's entries (a scoped reset); sequence numbers keep counting."""
-        kept = [e for e in self._entries if e.account != account]
-        self._entries = deque(kept)
-        self._bytes = sum(e.size for e in kept)
+        kept = [(e, n) for e, n in zip(self._entries, self._sizes, strict=True) if e.account != account]
+        self._entries = deque(e for e, _ in kept)
+        self._sizes = deque(n for _, n in kept)
+        self._bytes = sum(self._sizes)
 
     def clear(self) -> None:
         """Forget every entry and event (a reset)."""
         self._entries.clear()
+        self._sizes.clear()
         self._events.clear()
         self._bytes = 0
         self.total = 0
