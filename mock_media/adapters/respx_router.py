@@ -6,7 +6,7 @@ to another host passes through to the network or fails, as the caller chooses.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 import httpx
@@ -38,6 +38,21 @@ class MediaRouter(respx.MockRouter):
         super().start()
 
 
+class _HandlerRoute(respx.Route):
+    """A catch-all route answered by the wire handler.
+
+    respx inspects a side effect's signature on every call (to offer it ``route``), about a
+    tenth of an in-process request; the handler never wants it, so this route calls it
+    directly, keeping respx's error wrapping.
+    """
+
+    def _call_side_effect(self, effect: Any, request: httpx.Request, **kwargs: Any) -> Any:
+        try:
+            return effect(request, **kwargs)
+        except Exception as error:
+            raise respx.models.SideEffectError(self, origin=error) from error
+
+
 def build_router(
     handler: Handler,
     *,
@@ -59,15 +74,12 @@ def build_router(
     router = MediaRouter(assert_all_called=False, assert_all_mocked=not pass_through)
     handle = handler_function(handler, httpx)
     api = urlsplit(api_base)
-    router.route(scheme=api.scheme, host=api.hostname, name="mock_media_api").mock(side_effect=handle)
+    api_route = _HandlerRoute(scheme=api.scheme, host=api.hostname)
+    router.add(api_route, name="mock_media_api").mock(side_effect=handle)
     media = urlsplit(media_base)
     if (media.scheme, media.netloc) != (api.scheme, api.netloc):
-        router.route(
-            scheme=media.scheme,
-            host=media.hostname,
-            path__startswith=GENERATED_DIR + "/",
-            name="mock_media_files",
-        ).mock(side_effect=handle)
+        files = _HandlerRoute(scheme=media.scheme, host=media.hostname, path__startswith=GENERATED_DIR + "/")
+        router.add(files, name="mock_media_files").mock(side_effect=handle)
     if pass_through:
         router.route(name="pass_through").pass_through()
     return router
