@@ -1,26 +1,31 @@
-"""The Starlette door: one catch-all route that converts Request <-> wire messages.
+"""The Starlette door: the app's catch-all default converts ASGI messages <-> wire messages.
 
 Everything the API does happens in the wire handler; this module only reads the body (never
 more than the 1 MiB limit plus one byte, so an oversized upload cannot exhaust memory) and
-streams file downloads.
+streams file downloads. The app is a Starlette application (mount it, test it with
+``TestClient``, give it a lifespan), but a request skips Starlette's ``Request`` and
+``Response``: the router's default reads the scope and sends the answer itself.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import re
+from collections.abc import AsyncIterator, Iterable
 
 from starlette.applications import Starlette
+from starlette.datastructures import URL
 from starlette.requests import ClientDisconnect, Request
-from starlette.responses import Response, StreamingResponse
-from starlette.routing import request_response
+from starlette.responses import StreamingResponse
 from starlette.types import Receive, Scope, Send
+from starlette.websockets import WebSocketClose
 
 from ..core.assumptions import MAX_BODY_BYTES, TRANSPORT_TIMEOUT_SECONDS
 from ..core.backend import MediaBackend
 from ..media import default_renderer
 from ..scenario_files import load_scenario
-from ..wire import Handler, WireRequest, build_handler
+from ..wire import Handler, WireRequest, WireResponse, build_handler
 
 
 async def read_body(request: Request, limit: int = MAX_BODY_BYTES) -> bytes:
@@ -38,6 +43,30 @@ async def read_body(request: Request, limit: int = MAX_BODY_BYTES) -> bytes:
     return b"".join(chunks)
 
 
+async def _receive_body(declared: str, receive: Receive, limit: int = MAX_BODY_BYTES) -> bytes:
+    """The body read from ``receive``, cut at ``limit + 1`` bytes; a declared length over the
+    limit is not read at all. Raises ``ClientDisconnect`` when the client leaves mid-body."""
+    if declared.isdigit() and int(declared) > limit:
+        return b"\0" * (limit + 1)
+    chunks: list[bytes] = []
+    size = 0
+    while True:
+        message = await receive()
+        kind = message["type"]
+        if kind == "http.request":
+            chunk = message.get("body", b"")
+            if chunk:
+                chunks.append(chunk)
+                size += len(chunk)
+                if size > limit:
+                    break
+            if not message.get("more_body", False):
+                break
+        elif kind == "http.disconnect":
+            raise ClientDisconnect()
+    return chunks[0] if len(chunks) == 1 else b"".join(chunks)
+
+
 class _ScriptedReset(Exception):
     """Raised after the response has started, so the server drops the connection."""
 
@@ -53,19 +82,13 @@ class _QuietScriptedResets(logging.Filter):
 logging.getLogger("uvicorn.error").addFilter(_QuietScriptedResets())
 
 
-class _Fault(Response):
+async def _fault(kind: str, send: Send) -> None:
     """A scripted transport fault: the connection drops mid-response ("reset"), or nothing
     comes back for longer than any sane client waits ("timeout")."""
-
-    def __init__(self, kind: str) -> None:
-        super().__init__(b"", 200)
-        self.kind = kind
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if self.kind == "timeout":
-            await asyncio.sleep(TRANSPORT_TIMEOUT_SECONDS)
-        await send({"type": "http.response.start", "status": 200, "headers": [(b"content-length", b"1")]})
-        raise _ScriptedReset("mock-media scenario: connection reset")
+    if kind == "timeout":
+        await asyncio.sleep(TRANSPORT_TIMEOUT_SECONDS)
+    await send({"type": "http.response.start", "status": 200, "headers": [(b"content-length", b"1")]})
+    raise _ScriptedReset("mock-media scenario: connection reset")
 
 
 # Starlette's TestClient names its peer "testclient": an in-process caller, like a wire call.
@@ -79,6 +102,88 @@ def peer_address(scope: Scope) -> str | None:
     if not client or client[0] in _IN_PROCESS_PEERS:
         return None
     return str(client[0])
+
+
+# A path and query that Starlette's ``request.url`` would hand back unchanged. Anything else
+# (an encoded "?", "#" or "\\", a control character urlsplit drops, a leading "//") takes the
+# URL object's reading, so the wire handler sees what it always saw.
+_PLAIN_PATH = re.compile(r"/(?!/)[^?#\\\t\r\n]*")
+_PLAIN_QUERY = re.compile(r"[^#\t\r\n]*")
+
+
+def _path_and_query(scope: Scope) -> tuple[str, str]:
+    path: str = scope["path"]
+    query = scope.get("query_string", b"").decode()
+    if _PLAIN_PATH.fullmatch(path) and _PLAIN_QUERY.fullmatch(query):
+        return path, query
+    url = URL(scope=scope)
+    return url.path, url.query
+
+
+def _raw_headers(answer: WireResponse) -> list[tuple[bytes, bytes]]:
+    """The answer's headers as ASGI wants them, with a Content-Length where Starlette's
+    ``Response`` would add one: on every status but 1xx, 204 and 304, unless already set."""
+    raw = [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in answer.headers.items()]
+    bodiless = answer.status < 200 or answer.status in (204, 304)
+    if not bodiless and all(k != b"content-length" for k, _ in raw):
+        raw.append((b"content-length", str(len(answer.body)).encode("latin-1")))
+    return raw
+
+
+async def _chunks_of(sequence: Iterable[bytes]) -> AsyncIterator[bytes]:
+    for chunk in sequence:
+        yield chunk
+
+
+class ASGIDoor:
+    """Every HTTP request -> a ``WireRequest`` -> the handler -> ASGI messages."""
+
+    def __init__(self, handler: Handler) -> None:
+        self.handler = handler
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            if scope["type"] == "websocket":  # no websocket route: refused, as a router does
+                await WebSocketClose()(scope, receive, send)
+            return
+        raw = scope["headers"]
+        headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in raw}
+        declared = ""
+        if "content-length" in headers:  # the first one, as Starlette's Headers.get reads it
+            declared = next(v for k, v in raw if k == b"content-length").decode("latin-1")
+        try:
+            body = await _receive_body(declared, receive)
+        except ClientDisconnect:  # gone mid-body: a request never made is not answered or journaled
+            await send({"type": "http.response.start", "status": 499, "headers": [(b"content-length", b"0")]})
+            await send({"type": "http.response.body", "body": b""})  # never sent: the connection is closed
+            return
+        path, query = _path_and_query(scope)
+        answer = self.handler(
+            WireRequest(
+                method=scope["method"],
+                path=path,
+                query=query,
+                headers=headers,
+                body=body,
+                client=peer_address(scope),
+            )
+        )
+        if answer.delay:
+            await asyncio.sleep(answer.delay)  # a scripted latency on a real clock
+        if answer.fault is not None:
+            await _fault(answer.fault, send)
+            return
+        if answer.chunks is None:
+            headers_out = _raw_headers(answer)
+            await send({"type": "http.response.start", "status": answer.status, "headers": headers_out})
+            await send({"type": "http.response.body", "body": answer.body})
+            return
+        # A file: a lazy iterator renders its chunks on first read, off the event loop (in
+        # Starlette's thread pool), and stops when the client leaves; chunks already in hand
+        # are sent as they are.
+        chunks = answer.chunks
+        content = _chunks_of(chunks) if isinstance(chunks, list | tuple) else chunks
+        await StreamingResponse(content, answer.status, headers=answer.headers)(scope, receive, send)
 
 
 def create_app(
@@ -95,33 +200,11 @@ def create_app(
         raise ValueError("admin and admin_token apply to a backend; build the handler with them instead")
     if isinstance(handler, MediaBackend):
         handler = build_handler(handler, admin=admin, admin_token=admin_token, scenario_loader=load_scenario)
-    serve = handler
-
-    async def endpoint(request: Request) -> Response:
-        try:
-            body = await read_body(request)
-        except ClientDisconnect:  # gone mid-body: a request never made is not answered or journaled
-            return Response(status_code=499)  # never sent: the connection is closed
-        wire = WireRequest(
-            method=request.method,
-            path=request.url.path,
-            query=request.url.query,
-            headers={k.decode("latin-1"): v.decode("latin-1") for k, v in request.headers.raw},
-            body=body,
-            client=peer_address(request.scope),
-        )
-        answer = serve(wire)
-        if answer.delay:
-            await asyncio.sleep(answer.delay)  # a scripted latency on a real clock
-        if answer.fault is not None:
-            return _Fault(answer.fault)
-        if answer.chunks is not None:
-            return StreamingResponse(answer.chunks, answer.status, headers=answer.headers)
-        return Response(answer.body, answer.status, headers=answer.headers)
 
     # Every path and method reaches the wire handler (an encoded newline, TRACE, ...): a router
     # with routes would answer some of them with Starlette's plain-text 404/405, not decision 3.
+    # Lifespan events never reach the default: the router handles them itself.
     app = Starlette()
-    app.router.default = request_response(endpoint)
+    app.router.default = ASGIDoor(handler)
     app.state.handler = handler
     return app
