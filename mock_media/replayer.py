@@ -21,7 +21,6 @@ from .core.clock import ManualClock
 from .core.conduct import ConductPolicy, ConductReport, judge
 from .core.config import MockConfig
 from .core.errors import ApiError
-from .core.facts import MEDIA_HOST
 from .core.journal import JournalEntry, JournalEvent, Recording
 from .core.scenario import Scenario
 from .wire import WireRequest, WireResponse, build_handler
@@ -228,19 +227,29 @@ def _show(value: Any) -> str:
     return text if len(text) <= 60 else text[:57] + "..."
 
 
+# The settings a session header records (``MediaBackend.session_header``); any it lacks keep
+# MockConfig's own defaults, so no default is written twice.
+_RECORDED_SETTINGS = (
+    "closed",
+    "default_plan",
+    "default_balance_usd",
+    "media_base",
+    "strict",
+    "blocked_terms",
+)
+
+
 def _config(header: Mapping[str, Any], seed: int | None, items: int) -> MockConfig:
     recorded = header.get("config") or {}
     try:
+        settings = {name: recorded[name] for name in _RECORDED_SETTINGS if name in recorded}
+        if "blocked_terms" in settings:
+            settings["blocked_terms"] = tuple(settings["blocked_terms"])
         return MockConfig(
             seed=int(header["seed"]) if seed is None else seed,
             start=float(header["started_epoch"]),
-            closed=bool(recorded.get("closed", False)),
-            default_plan=str(recorded.get("default_plan", "pro")),
-            default_balance_usd=str(recorded.get("default_balance_usd", "100.00")),
-            media_base=str(recorded.get("media_base", MEDIA_HOST)),
-            strict=bool(recorded.get("strict", False)),
-            blocked_terms=tuple(recorded.get("blocked_terms", ())),
             journal_cap=max(JOURNAL_CAP, items),
+            **settings,
         )
     except (KeyError, TypeError, ValueError) as exc:
         raise ValueError(f"the recording's header cannot start a fake: {exc}") from None
