@@ -13,6 +13,7 @@ from collections import deque
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import asdict, dataclass, field, fields
 from decimal import Decimal
+from itertools import chain
 from typing import Any
 
 from .clock import iso8601
@@ -58,7 +59,9 @@ class JournalEntry:
     def size(self) -> int:
         """Bytes this entry keeps (the journal's memory budget counts them): headers and the
         query too, since a server may accept a request line or headers of many megabytes."""
-        headers = sum(len(k) + len(v) for k, v in (*self.request_headers, *self.response_headers))
+        headers = sum(map(len, chain.from_iterable(self.request_headers))) + sum(
+            map(len, chain.from_iterable(self.response_headers))
+        )
         bodies = len(self.request_body) + len(self.response_body)
         return bodies + headers + len(self.path) + len(self.query) + 256
 

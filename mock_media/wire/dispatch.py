@@ -302,8 +302,9 @@ def _stream(renderer: Renderer, spec: FileSpec, span: range) -> Iterator[bytes]:
 
 
 def _oversized_headers(request: WireRequest) -> InvalidParameter | None:
-    count = len(request.headers)
-    size = sum(len(k) + len(v) for k, v in request.headers.items())
+    headers = request.headers
+    count = len(headers)
+    size = sum(map(len, headers)) + sum(map(len, headers.values()))
     if count > MAX_HEADER_COUNT:
         return InvalidParameter(
             "headers", f"{count} request headers; at most {MAX_HEADER_COUNT} are accepted"

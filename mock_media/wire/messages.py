@@ -83,12 +83,17 @@ def encode_json(data: Any) -> bytes:
     Money is a ``Decimal`` at the top level of a body; it is written last, as a JSON number
     with its cents, exactly as the doc prints it (``"cost_usd": 4.00``, not ``4.0``).
     """
-    if isinstance(data, dict) and any(isinstance(v, Decimal) for v in data.values()):
-        rest = {k: v for k, v in data.items() if not isinstance(v, Decimal)}
-        money = [f"{json.dumps(k)}:{v:.2f}" for k, v in data.items() if isinstance(v, Decimal)]
-        head = json.dumps(rest, separators=(",", ":"), ensure_ascii=False)[:-1]
-        return (head + ("," if rest else "") + ",".join(money) + "}").encode()
-    return json.dumps(data, separators=(",", ":"), ensure_ascii=False).encode()
+    if isinstance(data, dict):
+        money = [k for k, v in data.items() if type(v) is Decimal]
+        if money:
+            rest = {k: v for k, v in data.items() if type(v) is not Decimal}
+            head = _ENCODE(rest)[:-1] + ("," if rest else "")
+            return (head + ",".join(f"{_ENCODE(k)}:{data[k]:.2f}" for k in money) + "}").encode()
+    return _ENCODE(data).encode()
+
+
+# One encoder for every body: ``json.dumps`` with options builds a new one per call.
+_ENCODE = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
 
 
 def json_response(status: int, data: Any, headers: Mapping[str, str] | None = None) -> WireResponse:
