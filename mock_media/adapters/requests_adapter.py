@@ -15,10 +15,12 @@ from urllib.parse import urlsplit
 
 import requests
 from requests.adapters import BaseAdapter, HTTPAdapter
+from requests.structures import CaseInsensitiveDict
+from requests.utils import get_encoding_from_headers
 from urllib3.response import HTTPResponse
 
 from ..core.facts import API_HOST, MEDIA_HOST
-from ..wire import Handler, WireRequest
+from ..wire import Handler, WireRequest, WireResponse
 from .hosts import enact, prefixes, refused
 
 
@@ -64,25 +66,74 @@ class MediaAdapter(BaseAdapter):
             lambda message: requests.ConnectionError(message, request=request),
             lambda message: requests.ReadTimeout(message, request=request),
         )
-        # Built the way requests' own HTTPAdapter builds it, over an in-memory urllib3
-        # response, so stream=True, iter_content(), raw.read() and `with` all behave.
-        raw_response = HTTPResponse(
-            body=io.BytesIO(answer.read()),
-            headers=answer.headers,
-            status=answer.status,
-            reason=HTTPStatus(answer.status).phrase,
-            preload_content=False,
-            decode_content=False,
-            request_method=request.method,
-            request_url=request.url,
-        )
-        response = self._builder.build_response(request, raw_response)
+        response = self._whole(request, answer) if answer.chunks is None and not stream else None
+        if response is None:
+            # Built the way requests' own HTTPAdapter builds it, over an in-memory urllib3
+            # response, so stream=True, iter_content(), raw.read() and `with` all behave.
+            raw_response = _urllib3_response(request, answer, io.BytesIO(answer.read()))
+            response = self._builder.build_response(request, raw_response)
         if "json" in answer.headers.get("Content-Type", ""):
             response.encoding = "utf-8"
+        # What requests re-sends through (digest auth's second try): the fake, never the network.
+        response.connection = self  # type: ignore[assignment]  # any adapter with send() will do
+        return response
+
+    def _whole(self, request: requests.PreparedRequest, answer: WireResponse) -> requests.Response | None:
+        """What ``build_response`` and Session.send's read of the body would leave, without
+        urllib3's read machinery (a third of the door's own cost). None when urllib3 would read
+        the body differently: decoded, de-chunked, held to a Content-Length or to none at all
+        (HEAD, 1xx, 204, 304), or with headers it merges (names differing only in case)."""
+        headers = CaseInsensitiveDict(answer.headers)
+        body = answer.body
+        if (
+            request.method == "HEAD"
+            or answer.status < 200
+            or answer.status in (204, 304)
+            or len(headers) != len(answer.headers)
+            or "content-encoding" in headers
+            or "transfer-encoding" in headers
+            or headers.get("content-length", str(len(body))) != str(len(body))
+        ):
+            return None
+        response = requests.Response()
+        response.status_code = answer.status
+        response.headers = headers
+        response.encoding = get_encoding_from_headers(headers)
+        response.reason = HTTPStatus(answer.status).phrase
+        response.url = request.url or ""
+        response.request = request
+        # No Set-Cookie is ever taken from an in-memory urllib3 response (cookies come from its
+        # http.client original, which it has none of), so response.cookies stays empty here too.
+        response._content = body
+        response._content_consumed = True  # type: ignore[attr-defined]
+        # A real urllib3 response already read to its end, as Session.send leaves one: its
+        # headers and status are there, read() and stream() give nothing, close() is a no-op.
+        spent = io.BytesIO()
+        spent.close()
+        raw = _urllib3_response(request, answer, spent)
+        if raw.length_remaining is not None:  # a Content-Length, all of it read
+            raw.length_remaining = 0
+        response.raw = raw
         return response
 
     def close(self) -> None:
         """Nothing to release: no sockets were opened."""
+
+
+def _urllib3_response(
+    request: requests.PreparedRequest, answer: WireResponse, body: io.BytesIO
+) -> HTTPResponse:
+    """An in-memory urllib3 response for ``answer`` reading from ``body``."""
+    return HTTPResponse(
+        body=body,
+        headers=answer.headers,
+        status=answer.status,
+        reason=HTTPStatus(answer.status).phrase,
+        preload_content=False,
+        decode_content=False,
+        request_method=request.method,
+        request_url=request.url,
+    )
 
 
 def mount(session: requests.Session, handler: Handler, *bases: str) -> requests.Session:
