@@ -6,6 +6,7 @@ One pure core (``mock_media.core``), one wire contract (``mock_media.wire``), th
 
 from __future__ import annotations
 
+import importlib
 from typing import TYPE_CHECKING
 
 from .core import (
@@ -19,29 +20,45 @@ from .core import (
     MockConfig,
     SystemClock,
 )
-from .core.conduct import ConductPolicy, ConductReport, MisconductError
-from .core.freeze import freeze, scenario_toml
-from .fake import MockMedia, MockMediaAssertionError, assert_well_behaved
-from .replayer import ReplayReport, replay
 from .wire import Dispatcher, WireRequest, WireResponse, build_handler
 from .wire.openapi import openapi_document
 
 if TYPE_CHECKING:
     from .adapters.respx_router import MediaRouter
+    from .core.conduct import ConductPolicy, ConductReport, MisconductError
+    from .core.freeze import freeze, scenario_toml
+    from .fake import MockMedia, MockMediaAssertionError, assert_well_behaved
     from .remote import MockMediaAdminError, RemoteMockMedia
+    from .replayer import ReplayReport, replay
 
     respx_mock: MediaRouter
 
 _respx_mock: object = None
 
+# Imported on first use: ``mock-media serve`` needs none of them (about a third of the
+# package's import time), and the remote client and respx pull in httpx.
+_LAZY = {
+    "ConductPolicy": "core.conduct",
+    "ConductReport": "core.conduct",
+    "MisconductError": "core.conduct",
+    "freeze": "core.freeze",
+    "scenario_toml": "core.freeze",
+    "MockMedia": "fake",
+    "MockMediaAssertionError": "fake",
+    "assert_well_behaved": "fake",
+    "ReplayReport": "replayer",
+    "replay": "replayer",
+    "RemoteMockMedia": "remote",
+    "MockMediaAdminError": "remote",
+}
+
 
 def __getattr__(name: str) -> object:
-    # respx and the remote client pull in httpx; the standalone server never needs them.
     global _respx_mock
-    if name in ("RemoteMockMedia", "MockMediaAdminError"):
-        from . import remote
-
-        return getattr(remote, name)
+    if name in _LAZY:
+        value = getattr(importlib.import_module(f"{__name__}.{_LAZY[name]}"), name)
+        globals()[name] = value  # found by plain lookup from now on
+        return value
     if name == "respx_mock":  # a ready respx router over a fake of its own, made on first use
         if _respx_mock is None:
             from .adapters.respx_router import ready_router
