@@ -76,7 +76,15 @@ class Dispatcher:
         self._admin_token = admin_token
 
     def __call__(self, request: WireRequest) -> WireResponse:
-        """Answer one request."""
+        """Answer one request; a HEAD's answer keeps its ``Content-Length`` but not its body,
+        as any HTTP server sends it (an in-process client would otherwise read a body a real
+        one never gets: urllib3 refuses one)."""
+        response = self._answer(request)
+        if request.method == "HEAD":
+            response.body = b""
+        return response
+
+    def _answer(self, request: WireRequest) -> WireResponse:
         oversized = _oversized_headers(request)
         if oversized is not None:  # refused as a front proxy would, before any route or key
             return render.error(oversized)
@@ -144,6 +152,8 @@ class Dispatcher:
                 response.headers[RATE_LIMIT_REMAINING] = "0"
                 reset = math.ceil(backend.now(account)) + (error.retry_after or 1)
                 response.headers[RATE_LIMIT_RESET] = str(reset)
+        if request.method == "HEAD":  # journaled as sent: without its body
+            response.body = b""
         backend.journal.record(
             **_exchange(request, response, arrived),
             time=arrived + (0.0 if account is None else account.offset),
