@@ -124,7 +124,8 @@ def test_head_on_an_api_route__405_told_by_its_headers_with_no_body(
     assert _allowed(r) == allowed
     assert int(r.headers["content-length"]) > 0
     assert r.body == b""
-    assert api.backend.journal.latest().response_body == b""  # journaled as it was sent
+    entry = api.backend.journal.latest()
+    assert entry is not None and entry.response_body == b""  # journaled as it was sent
 
 
 @pytest.mark.parametrize(
