@@ -5,6 +5,10 @@ more than the 1 MiB limit plus one byte, so an oversized upload cannot exhaust m
 streams file downloads. The app is a Starlette application (mount it, test it with
 ``TestClient``, give it a lifespan), but a request skips Starlette's ``Request`` and
 ``Response``: the router's default reads the scope and sends the answer itself.
+
+A file download renders its prefix in one trip to a worker thread, then sends the prefix and
+the zero padding from the event loop: a thread hop per 64 KiB chunk (``StreamingResponse``
+over a synchronous iterator) cost more than the bytes themselves.
 """
 
 from __future__ import annotations
@@ -12,7 +16,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import Iterable
 
 from starlette.applications import Starlette
 from starlette.datastructures import URL
@@ -26,6 +30,7 @@ from ..core.backend import MediaBackend
 from ..media import default_renderer
 from ..scenario_files import load_scenario
 from ..wire import Handler, WireRequest, WireResponse, build_handler
+from ..wire.dispatch import FileStream
 
 
 async def read_body(request: Request, limit: int = MAX_BODY_BYTES) -> bytes:
@@ -130,9 +135,44 @@ def _raw_headers(answer: WireResponse) -> list[tuple[bytes, bytes]]:
     return raw
 
 
-async def _chunks_of(sequence: Iterable[bytes]) -> AsyncIterator[bytes]:
-    for chunk in sequence:
-        yield chunk
+# Past this many chunks (1 MiB) a download yields to the loop between chunks, so that other
+# requests are served meanwhile, and stops once the client has gone. Below it, a download is
+# sent straight through: uvicorn drops what is sent to a closed connection, so a client
+# leaving costs at most a few no-op sends, and a watch would cost more than it saves.
+_WATCHED_AFTER_CHUNKS = 16
+
+
+async def _until_disconnect(receive: Receive) -> None:
+    """Returns when the client has gone (the request's body was read already)."""
+    try:
+        while (await receive())["type"] != "http.disconnect":
+            pass
+    except Exception:  # a receive that fails says as much: stop sending
+        return
+
+
+async def _send_chunks(
+    chunks: Iterable[bytes], status: int, headers: list[tuple[bytes, bytes]], receive: Receive, send: Send
+) -> None:
+    """The response, its body from ``chunks`` sent on the loop; the last chunk ends it."""
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    watch: asyncio.Task[None] | None = None
+    try:
+        pending: bytes | None = None
+        for count, chunk in enumerate(chunks):
+            if pending is not None:
+                await send({"type": "http.response.body", "body": pending, "more_body": True})
+            pending = chunk
+            if count >= _WATCHED_AFTER_CHUNKS:
+                if watch is None:
+                    watch = asyncio.ensure_future(_until_disconnect(receive))
+                await asyncio.sleep(0)  # let other requests, and the watch, run
+                if watch.done():
+                    return  # the client left: the rest would go nowhere
+        await send({"type": "http.response.body", "body": pending or b"", "more_body": False})
+    finally:
+        if watch is not None:
+            watch.cancel()
 
 
 class ASGIDoor:
@@ -178,12 +218,18 @@ class ASGIDoor:
             await send({"type": "http.response.start", "status": answer.status, "headers": headers_out})
             await send({"type": "http.response.body", "body": answer.body})
             return
-        # A file: a lazy iterator renders its chunks on first read, off the event loop (in
-        # Starlette's thread pool), and stops when the client leaves; chunks already in hand
-        # are sent as they are.
         chunks = answer.chunks
-        content = _chunks_of(chunks) if isinstance(chunks, list | tuple) else chunks
-        await StreamingResponse(content, answer.status, headers=answer.headers)(scope, receive, send)
+        if isinstance(chunks, FileStream):
+            # The render (tens of ms for a drawn picture) runs off the loop, once; the chunks
+            # are then slices of the prefix and blocks of zeros, cheap to send from the loop.
+            await asyncio.get_running_loop().run_in_executor(None, chunks.prepare)
+        elif not isinstance(chunks, list | tuple):
+            # Some other handler's lazy iterator may block on any chunk: read it in Starlette's
+            # thread pool, as it always was.
+            await StreamingResponse(chunks, answer.status, headers=answer.headers)(scope, receive, send)
+            return
+        headers_out = [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in answer.headers.items()]
+        await _send_chunks(chunks, answer.status, headers_out, receive, send)
 
 
 def create_app(

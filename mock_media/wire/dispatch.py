@@ -244,7 +244,7 @@ class Dispatcher:
             headers["Content-Range"] = f"bytes {span.start}-{span.stop - 1}/{size}"
         response = WireResponse(200 if wanted is None else 206, headers)
         if request.method != "HEAD":
-            response.chunks = _stream(self.backend.renderer, self.backend.file_spec(media), span)
+            response.chunks = FileStream(self.backend.renderer, self.backend.file_spec(media), span)
         return response
 
 
@@ -306,9 +306,33 @@ def _position(digits: str) -> int:
     return int(digits) if len(digits) <= 18 else 10**18
 
 
-def _stream(renderer: Renderer, spec: FileSpec, span: range) -> Iterator[bytes]:
-    """The bytes of ``span``, rendered on first read (a HEAD or a 304 renders nothing)."""
-    yield from iter_file(renderer.prefix(spec), spec.size_bytes, span.start, span.stop)
+class FileStream:
+    """The bytes of one span of a file: its rendered prefix, then zeros, in chunks.
+
+    Nothing is rendered until asked (a HEAD or a 304 renders nothing). A synchronous door just
+    iterates it, rendering on first read; an async door calls ``prepare()`` off its event loop
+    (the render is the only costly part: tens of milliseconds for a drawn picture) and then
+    iterates on the loop, where every chunk is a slice of the prefix or a shared block of
+    zeros. Iterating again yields the same bytes, rendered once.
+    """
+
+    __slots__ = ("_prefix", "renderer", "span", "spec")
+
+    def __init__(self, renderer: Renderer, spec: FileSpec, span: range) -> None:
+        self.renderer = renderer
+        self.spec = spec
+        self.span = span
+        self._prefix: bytes | None = None
+
+    def prepare(self) -> bytes:
+        """The prefix, rendered now if not yet; iterating then only slices and counts."""
+        prefix = self._prefix
+        if prefix is None:
+            prefix = self._prefix = self.renderer.prefix(self.spec)
+        return prefix
+
+    def __iter__(self) -> Iterator[bytes]:
+        return iter_file(self.prepare(), self.spec.size_bytes, self.span.start, self.span.stop)
 
 
 def _oversized_headers(request: WireRequest) -> InvalidParameter | None:
