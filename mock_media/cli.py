@@ -24,6 +24,7 @@ from .core.config import MockConfig
 from .core.errors import ApiError
 from .core.facts import MEDIA_HOST, PLANS
 from .core.scenario import Scenario, ScenarioError
+from .media import PICTURES, PICTURES_ENV, describe_pictures
 from .scenario_files import bundled, load_scenario
 from .wire.control import ADMIN_TOKEN_ENV, ADMIN_TOKEN_HEADER, is_loopback, valid_admin_token
 
@@ -181,6 +182,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--block", action="append", default=[], metavar="WORD", help="a word moderation blocks"
     )
     serve.add_argument("--access-log", action="store_true", help="log every request")
+    serve.add_argument(
+        "--pictures",
+        choices=PICTURES,
+        help="drawn: a placeholder picture per image, with Pillow when installed; flat: one colour "
+        f"each, far cheaper to serve (default: ${PICTURES_ENV}, else drawn)",
+    )
     admin = serve.add_mutually_exclusive_group()
     admin.add_argument("--no-admin", action="store_true", help="turn the admin API (/_mock) off: a 404")
     admin.add_argument(
@@ -286,6 +293,22 @@ def admin_from_args(args: argparse.Namespace, bound_host: str) -> tuple[bool, st
     return True, token, line
 
 
+def pictures_from_args(args: argparse.Namespace) -> str:
+    """``--pictures``, else the environment's choice, else "drawn" (an empty variable is unset).
+
+    Raises:
+        ValueError: the environment's choice is unknown (the message names the variable).
+    """
+    if args.pictures is not None:
+        return str(args.pictures)
+    chosen = os.environ.get(PICTURES_ENV, "").strip()
+    if not chosen:
+        return "drawn"
+    if chosen not in PICTURES:
+        raise ValueError(f"{PICTURES_ENV}: must be one of {', '.join(PICTURES)}, got {chosen!r}")
+    return chosen
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of ``mock-media`` and ``python -m mock_media``."""
     parser = build_parser()
@@ -300,6 +323,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _freeze(parser, args)
     try:
         config = config_from_args(args)
+        pictures = pictures_from_args(args)
     except ValueError as exc:
         parser.error(str(exc))
     from .adapters.server import bind_socket, implementations, serve
@@ -323,12 +347,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(
         f"{PROG}: serving on http://{shown}:{port} "
         f"(seed {config.seed}, {config.clock} clock, media at {config.media_base})\n"
-        f"{PROG}: uvicorn with {loop} and {http}{hint}\n"
+        f"{PROG}: uvicorn with {loop} and {http}{hint}; {describe_pictures(pictures)}\n"
         f"{admin_line}",
         file=sys.stderr,
         flush=True,
     )
-    serve(config, access_log=args.access_log, sock=sock, admin=admin, admin_token=token, loop=loop, http=http)
+    serve(
+        config,
+        access_log=args.access_log,
+        sock=sock,
+        admin=admin,
+        admin_token=token,
+        loop=loop,
+        http=http,
+        pictures=pictures,
+    )
     return 0
 
 

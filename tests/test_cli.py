@@ -46,6 +46,7 @@ from mock_media.adapters.server import MediaServer, implementations
 from mock_media.adapters.server import serve as real_serve
 from mock_media.cli import build_parser, config_from_args, main
 from mock_media.core.scenario import Scenario
+from mock_media.media import PICTURES_ENV
 from mock_media.wire.control import ADMIN_TOKEN_ENV
 from tests.doc_tables import (
     API_PREFIX,
@@ -82,6 +83,7 @@ def never_serve(monkeypatch: pytest.MonkeyPatch) -> None:
 
     monkeypatch.setattr(server_module, "serve", refuse)
     monkeypatch.delenv(ADMIN_TOKEN_ENV, raising=False)
+    monkeypatch.delenv(PICTURES_ENV, raising=False)
 
 
 def _one_error_line(capsys: pytest.CaptureFixture[str], argv: list[str]) -> str:
@@ -192,7 +194,7 @@ def test_main__good_input_binds_announces_and_serves(
     hint = "" if (LOOP, HTTP) == ("uvloop", "httptools") else " (the fast extra adds uvloop and httptools)"
     assert err.splitlines() == [
         f"mock-media: serving on http://127.0.0.1:{port} (seed 3, virtual clock, media at {MEDIA_HOST})",
-        f"mock-media: uvicorn with {LOOP} and {HTTP}{hint}",
+        f"mock-media: uvicorn with {LOOP} and {HTTP}{hint}; drawn pictures (Pillow)",
         "mock-media: admin API (/_mock): loopback clients only",
     ]
 

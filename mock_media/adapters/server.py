@@ -14,7 +14,7 @@ from starlette.applications import Starlette
 
 from ..core.backend import MediaBackend
 from ..core.config import MockConfig
-from ..media import default_renderer
+from ..media import pictures_renderer
 from ..wire import Handler
 from .asgi import create_app
 
@@ -107,6 +107,7 @@ def serve(
     admin_token: str | None = None,
     loop: str = "auto",
     http: str = "auto",
+    pictures: str = "drawn",
 ) -> None:
     """Run until interrupted (the ``mock-media serve`` command).
 
@@ -116,8 +117,14 @@ def serve(
         admin_token: what every admin request must send in ``X-Mock-Admin-Token``; without
             one the admin API answers loopback clients only.
         loop, http: see :func:`implementations`.
+        pictures: "drawn" or "flat" (see :func:`mock_media.media.pictures_renderer`); "drawn"
+            imports Pillow at the first download, not before the server listens.
+
+    Raises:
+        ValueError: an unknown ``pictures``.
     """
-    app = create_app(MediaBackend(config, renderer=default_renderer()), admin=admin, admin_token=admin_token)
+    renderer = pictures_renderer(pictures, deferred=True)
+    app = create_app(MediaBackend(config, renderer=renderer), admin=admin, admin_token=admin_token)
     server = _uvicorn_server(app, access_log=access_log, graceful=None, loop=loop, http=http)
     if sock is None:
         sock = bind_socket(host, port)
