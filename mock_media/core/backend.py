@@ -18,8 +18,7 @@ import math
 import random
 import struct
 import threading
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -261,17 +260,11 @@ class MediaBackend:
         now = self.clock.now() if self._pinned is None else self._pinned
         return now if account is None else now + account.offset
 
-    @contextmanager
-    def one_instant(self) -> Iterator[float]:
+    def one_instant(self) -> _OneInstant:
         """Answer one request at one instant: a real clock would otherwise move between its
         checks (a window's edge crossed between the limiter and the timestamps), which no
-        replay could follow. Only a scripted latency moves it on."""
-        outer = self._pinned
-        self._pinned = self.clock.now()
-        try:
-            yield self._pinned
-        finally:
-            self._pinned = outer
+        replay could follow. Only a scripted latency moves it on. ``with`` gives the instant."""
+        return _OneInstant(self)
 
     def advance(self, seconds: float, *, api_key: str | None = None) -> None:
         """Move the clock on and settle every video that became due.
@@ -304,6 +297,8 @@ class MediaBackend:
 
     def settle(self, account: Account | None = None) -> None:
         """Finish the videos whose processing time has passed (of one account, or all)."""
+        if account is not None and not account.pending and account.api_key not in self._waiting:
+            return  # nothing to finish, and nothing to forget (every request asks this)
         with self.lock:
             targets = [account] if account is not None else list(self._waiting.values())
             for target in targets:
@@ -727,3 +722,22 @@ def _config_fields(config: MockConfig) -> dict[str, Any]:
 
 
 __all__ = ["Accepted", "ApiError", "MediaBackend", "Page"]
+
+
+class _OneInstant:
+    """``MediaBackend.one_instant``'s context (a class: a generator's costs more per request)."""
+
+    __slots__ = ("_backend", "_outer")
+
+    def __init__(self, backend: MediaBackend) -> None:
+        self._backend = backend
+        self._outer: float | None = None
+
+    def __enter__(self) -> float:
+        backend = self._backend
+        self._outer = backend._pinned
+        pinned = backend._pinned = backend.clock.now()
+        return pinned
+
+    def __exit__(self, *exc: object) -> None:
+        self._backend._pinned = self._outer

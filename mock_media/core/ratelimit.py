@@ -38,12 +38,13 @@ class Bucket:
         reset = (window + 1) * RATE_LIMIT_WINDOW_SECONDS
         return RateState(self.limit, max(0, self.limit - used), reset)
 
-    def take(self, now: float) -> tuple[bool, RateState]:
-        """Use a slot if one is free; a refused request uses none."""
+    def take(self, now: float) -> bool:
+        """Use a slot if one is free (True); a refused request uses none. ``state`` tells the
+        rest."""
         window = int(now // RATE_LIMIT_WINDOW_SECONDS)
         if window != self.window:
             self.window, self.used = window, 0
         if self.used >= self.limit:
-            return False, self.state(now)
+            return False
         self.used += 1
-        return True, self.state(now)
+        return True

@@ -22,12 +22,16 @@ class Operation(StrEnum):
     GET_FILE = "get_file"
 
 
+# The routes without a parameter; a request for one is found by a dict lookup.
+_FIXED: tuple[tuple[str, dict[str, Operation]], ...] = (
+    (IMAGE_PATH, {"POST": Operation.GENERATE_IMAGE}),
+    (VIDEO_PATH, {"POST": Operation.GENERATE_VIDEO}),
+    (API_PREFIX, {"GET": Operation.LIST_MEDIA}),
+)
 # Order matters only where patterns overlap: /image and /video before /{job_id}, so that
 # GET /media/image is 405 (decision 19), not a lookup of a job called "image".
 ROUTES: tuple[tuple[re.Pattern[str], dict[str, Operation]], ...] = (
-    (re.compile(re.escape(IMAGE_PATH)), {"POST": Operation.GENERATE_IMAGE}),
-    (re.compile(re.escape(VIDEO_PATH)), {"POST": Operation.GENERATE_VIDEO}),
-    (re.compile(re.escape(API_PREFIX)), {"GET": Operation.LIST_MEDIA}),
+    *((re.compile(re.escape(path)), methods) for path, methods in _FIXED),
     (
         re.compile(re.escape(API_PREFIX) + r"/(?P<id>[^/]+)"),
         {"GET": Operation.GET_JOB, "DELETE": Operation.DELETE_MEDIA},
@@ -37,6 +41,7 @@ ROUTES: tuple[tuple[re.Pattern[str], dict[str, Operation]], ...] = (
         {"GET": Operation.GET_FILE, "HEAD": Operation.GET_FILE},
     ),
 )
+_BY_PATH = {path: (methods, tuple(methods)) for path, methods in _FIXED}
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,9 +55,11 @@ class Match:
 
 def resolve(method: str, path: str) -> Match | None:
     """The route for a request, or None for an unknown path (404)."""
+    fixed = _BY_PATH.get(path)
+    if fixed is not None:  # what the loop below would find first
+        return Match(fixed[0].get(method), fixed[1], None)
     for pattern, methods in ROUTES:
         found = pattern.fullmatch(path)
         if found:
-            param = found.groupdict().get("id") or found.groupdict().get("file")
-            return Match(methods.get(method), tuple(methods), param)
+            return Match(methods.get(method), tuple(methods), found.group(1))  # the id, or the file
     return None

@@ -30,16 +30,17 @@ def test_bucket__reset_is_the_end_of_the_current_minute(offset: float, reset: in
 
 def test_bucket__take_uses_one_slot_each() -> None:
     bucket = Bucket(3)
-    assert bucket.take(START_EPOCH) == (True, RateState(3, 2, FIRST_RESET))
-    assert bucket.take(START_EPOCH + 10) == (True, RateState(3, 1, FIRST_RESET))
-    assert bucket.take(START_EPOCH + 20) == (True, RateState(3, 0, FIRST_RESET))
+    for seconds, remaining in ((0, 2), (10, 1), (20, 0)):
+        assert bucket.take(START_EPOCH + seconds) is True
+        assert bucket.state(START_EPOCH + seconds) == RateState(3, remaining, FIRST_RESET)
 
 
 def test_bucket__a_refused_take_uses_nothing() -> None:
     bucket = Bucket(1)
-    assert bucket.take(START_EPOCH)[0] is True
+    assert bucket.take(START_EPOCH) is True
     for _ in range(3):
-        assert bucket.take(START_EPOCH + 1) == (False, RateState(1, 0, FIRST_RESET))
+        assert bucket.take(START_EPOCH + 1) is False
+        assert bucket.state(START_EPOCH + 1) == RateState(1, 0, FIRST_RESET)
     assert bucket.used == 1
 
 
@@ -56,15 +57,16 @@ def test_bucket__a_new_window_restores_it() -> None:
     bucket = Bucket(2)
     bucket.take(START_EPOCH + 58)
     bucket.take(START_EPOCH + 59.999)
-    assert bucket.take(START_EPOCH + 59.9999)[0] is False
+    assert bucket.take(START_EPOCH + 59.9999) is False
     assert bucket.state(START_EPOCH + 60) == RateState(2, 2, FIRST_RESET + 60)
-    assert bucket.take(START_EPOCH + 60) == (True, RateState(2, 1, FIRST_RESET + 60))
+    assert bucket.take(START_EPOCH + 60) is True
+    assert bucket.state(START_EPOCH + 60) == RateState(2, 1, FIRST_RESET + 60)
 
 
 def test_bucket__windows_are_fixed_not_sliding() -> None:
     bucket = Bucket(1)
     bucket.take(START_EPOCH + 59)
-    assert bucket.take(START_EPOCH + 60)[0] is True  # one second later, a new window
+    assert bucket.take(START_EPOCH + 60) is True  # one second later, a new window
 
 
 def test_bucket__a_stale_window_reads_as_full() -> None:
@@ -79,7 +81,7 @@ def test_bucket__raised_limit_applies_to_the_current_window() -> None:
     bucket.take(START_EPOCH)
     bucket.limit = 3  # re-registering an account on another plan changes it in place
     assert bucket.state(START_EPOCH) == RateState(3, 2, FIRST_RESET)
-    assert bucket.take(START_EPOCH)[0] is True
+    assert bucket.take(START_EPOCH) is True
 
 
 def test_bucket__lowered_limit_never_shows_negative_remaining() -> None:
@@ -88,7 +90,7 @@ def test_bucket__lowered_limit_never_shows_negative_remaining() -> None:
         bucket.take(START_EPOCH)
     bucket.limit = 2
     assert bucket.state(START_EPOCH).remaining == 0
-    assert bucket.take(START_EPOCH)[0] is False
+    assert bucket.take(START_EPOCH) is False
 
 
 @pytest.mark.parametrize(
