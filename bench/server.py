@@ -2,7 +2,7 @@
 uvicorn configuration (``loop="auto"``, ``http="auto"``, one worker, access log off, lifespan
 off, the socket bound the same way), pinned to one CPU.
 
-``python -m bench.server --app baseline|mock[-raw][-stdlib] --port P [--cpu N] [--profile FILE]``
+``python -m bench.server --app baseline|mock[-raw][-flat] --port P [--cpu N] [--profile FILE]``
 
 Once it accepts requests it prints one JSON line on stdout: its pid and what uvicorn's "auto"
 resolved to (the running loop's class and the HTTP protocol class). SIGINT stops it; with
@@ -24,14 +24,14 @@ import uvicorn
 
 from .common import pin
 
-APPS = ("baseline", "mock", "mock-stdlib", "mock-raw", "mock-raw-stdlib")
+APPS = ("baseline", "mock", "mock-flat", "mock-raw", "mock-raw-flat")
 
 
 def build_app(name: str) -> Any:
     """The ASGI app to serve:
 
     ``mock``: the fake exactly as ``mock-media serve --clock virtual`` builds it;
-    ``-stdlib``: with one-colour pictures, as without Pillow (a diagnostic);
+    ``-flat``: with one-colour pictures, as ``mock-media serve --pictures flat`` (a diagnostic);
     ``-raw``: behind ``bench/raw_door.py``, a bare ASGI callable, no Starlette (a diagnostic);
     ``baseline``: the minimal Starlette app.
     """
@@ -42,12 +42,11 @@ def build_app(name: str) -> Any:
     from mock_media.adapters.asgi import create_app
     from mock_media.core.backend import MediaBackend
     from mock_media.core.config import MockConfig
-    from mock_media.core.content import CachedRenderer, Renderer, StdlibRenderer
-    from mock_media.media import default_renderer
+    from mock_media.media import pictures_renderer
     from mock_media.scenario_files import load_scenario
     from mock_media.wire import build_handler
 
-    renderer: Renderer = CachedRenderer(StdlibRenderer()) if "-stdlib" in name else default_renderer()
+    renderer = pictures_renderer("flat" if "-flat" in name else "drawn", deferred=True)
     backend = MediaBackend(MockConfig(clock="virtual"), renderer=renderer)
     if "-raw" in name:
         from .raw_door import raw_app

@@ -43,9 +43,9 @@ WORKLOADS = {
     "mixed": "mixed agent: generate, poll, list, download",
 }
 DIAGNOSTICS = {
-    "mock-stdlib": "one-colour pictures (no Pillow)",
+    "mock-flat": "one-colour pictures (--pictures flat)",
     "mock-raw": "bare ASGI door (bench prototype)",
-    "mock-raw-stdlib": "one-colour pictures, bare ASGI door",
+    "mock-raw-flat": "one-colour pictures, bare ASGI door",
 }
 SERVER_CPU = (os.cpu_count() or 1) - 1
 LOADGEN_CPU = 0
@@ -155,7 +155,7 @@ def run(settings: Settings) -> tuple[list[Row], dict[str, Any]]:
         # Diagnostic rows beside the fake's own: the fake behind a bare ASGI callable shows
         # what the Starlette door costs; the mixed workload downloads every new picture once,
         # so fakes with one-colour pictures show what Pillow's encoding costs.
-        diagnostics = ("mock-stdlib", "mock-raw-stdlib") if workload == "mixed" else ("mock-raw",)
+        diagnostics = ("mock-flat", "mock-raw-flat") if workload == "mixed" else ("mock-raw",)
         apps = ("baseline", "mock", *diagnostics)
         with ExitStack() as stack:
             servers = [stack.enter_context(ServerProcess(app)) for app in apps]
