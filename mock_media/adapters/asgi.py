@@ -87,11 +87,23 @@ class _QuietScriptedResets(logging.Filter):
 logging.getLogger("uvicorn.error").addFilter(_QuietScriptedResets())
 
 
-async def _fault(kind: str, send: Send) -> None:
+async def _fault(kind: str, receive: Receive, send: Send) -> None:
     """A scripted transport fault: the connection drops mid-response ("reset"), or nothing
-    comes back for longer than any sane client waits ("timeout")."""
+    comes back for longer than any sane client waits ("timeout").
+
+    A timeout ends as soon as its client gives up, so a storm of them holds no server task
+    for long; a server shutting down cuts it short and drops the connection, as a reset does,
+    rather than logging the cancellation as a crash.
+    """
     if kind == "timeout":
-        await asyncio.sleep(TRANSPORT_TIMEOUT_SECONDS)
+        try:
+            async with asyncio.timeout(TRANSPORT_TIMEOUT_SECONDS):
+                await _until_disconnect(receive)
+                return  # the client left: nobody to answer
+        except TimeoutError:
+            pass
+        except asyncio.CancelledError:  # the server is shutting down
+            pass
     await send({"type": "http.response.start", "status": 200, "headers": [(b"content-length", b"1")]})
     raise _ScriptedReset("mock-media scenario: connection reset")
 
@@ -211,7 +223,7 @@ class ASGIDoor:
         if answer.delay:
             await asyncio.sleep(answer.delay)  # a scripted latency on a real clock
         if answer.fault is not None:
-            await _fault(answer.fault, send)
+            await _fault(answer.fault, receive, send)
             return
         if answer.chunks is None:
             headers_out = _raw_headers(answer)

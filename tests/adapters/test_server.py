@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import errno
 import hashlib
+import logging
 import socket
 import threading
 import time
@@ -21,6 +22,7 @@ import pytest
 
 from mock_media import MediaBackend, build_handler
 from mock_media.adapters.server import MediaServer, bind_socket
+from mock_media.core.scenario import Scenario
 from tests.doc_tables import API_PREFIX, IMAGE_PATH, MIB, VIDEO_PATH
 from tests.helpers import assert_error, one_mib_body
 
@@ -227,6 +229,63 @@ def test_media_server__a_stalled_download_does_not_block_other_requests(backend:
         assert client.get("/_mock/health").status_code == 200
         stopping = time.monotonic()
     assert time.monotonic() - stopping < 2.5
+
+
+# --- scripted timeouts ----------------------------------------------------------------------
+HANG = Scenario.from_dict(
+    {
+        "name": "hang",
+        "rules": [{"name": "hang", "match": {"route": "generate_image"}, "action": {"transport": "timeout"}}],
+    }
+)
+
+
+def _uvicorn_errors(caplog: pytest.LogCaptureFixture) -> list[str]:
+    records = caplog.records
+    return [r.getMessage() for r in records if r.name == "uvicorn.error" and r.levelno >= logging.ERROR]
+
+
+def test_media_server__a_scripted_timeout_ends_when_its_client_gives_up(
+    backend: MediaBackend, caplog: pytest.LogCaptureFixture
+) -> None:
+    # A storm of timeouts must not hold a server task each for two minutes: once the client
+    # has given up, the stall is over, and the server stops at once with nothing logged.
+    backend.load_scenario(HANG)
+    with served(backend) as (_, client):
+        for _ in range(3):
+            with pytest.raises(httpx.ReadTimeout):
+                client.post(IMAGE_PATH, json={"prompt": "a cat"}, headers=KEY, timeout=0.3)
+        assert client.get("/_mock/health").status_code == 200
+        time.sleep(0.2)  # the disconnects reach the server
+        stopping = time.monotonic()
+    assert time.monotonic() - stopping < 1  # no stalled task to wait out (the grace is 2 s)
+    assert _uvicorn_errors(caplog) == []
+
+
+def test_media_server__shutdown_during_a_scripted_timeout_drops_it_without_a_traceback(
+    backend: MediaBackend, caplog: pytest.LogCaptureFixture
+) -> None:
+    backend.load_scenario(HANG)
+    outcome: list[BaseException] = []
+
+    def hang(url: str) -> None:
+        try:
+            httpx.post(url + IMAGE_PATH, json={"prompt": "a cat"}, headers=KEY, timeout=30)
+        except httpx.HTTPError as exc:
+            outcome.append(exc)
+
+    with served(backend) as (server, _):
+        waiting = threading.Thread(target=hang, args=(server.url,))
+        waiting.start()
+        deadline = time.monotonic() + 5
+        while len(backend.journal) == 0 and time.monotonic() < deadline:
+            time.sleep(0.01)  # the request reached the fake, which stalls it
+    waiting.join(5)
+    assert not waiting.is_alive()
+    assert [type(exc) for exc in outcome] == [httpx.RemoteProtocolError]  # dropped, not a 500
+    # uvicorn says it cancelled the stalled request, but no traceback comes with it.
+    assert [m for m in _uvicorn_errors(caplog) if "Exception in ASGI application" in m] == []
+    assert not any(r.exc_info for r in caplog.records if r.name == "uvicorn.error")
 
 
 # --- oversized uploads ----------------------------------------------------------------------
