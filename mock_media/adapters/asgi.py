@@ -147,10 +147,10 @@ def _raw_headers(answer: WireResponse) -> list[tuple[bytes, bytes]]:
     return raw
 
 
-# Past this many chunks (1 MiB) a download yields to the loop between chunks, so that other
-# requests are served meanwhile, and stops once the client has gone. Below it, a download is
-# sent straight through: uvicorn drops what is sent to a closed connection, so a client
-# leaving costs at most a few no-op sends, and a watch would cost more than it saves.
+# Every chunk sent yields to the loop once, so a client that left is noticed (asyncio's
+# transport warns on every write after a lost connection until ``connection_lost`` has run).
+# Past this many chunks (1 MiB) a download also watches for the client leaving and stops
+# then; below it a watch would cost more than the few sends it saves.
 _WATCHED_AFTER_CHUNKS = 16
 
 
@@ -174,13 +174,12 @@ async def _send_chunks(
         for count, chunk in enumerate(chunks):
             if pending is not None:
                 await send({"type": "http.response.body", "body": pending, "more_body": True})
-            pending = chunk
-            if count >= _WATCHED_AFTER_CHUNKS:
-                if watch is None:
-                    watch = asyncio.ensure_future(_until_disconnect(receive))
-                await asyncio.sleep(0)  # let other requests, and the watch, run
-                if watch.done():
+                await asyncio.sleep(0)  # let other requests, a lost connection, and the watch run
+                if watch is not None and watch.done():
                     return  # the client left: the rest would go nowhere
+            pending = chunk
+            if count >= _WATCHED_AFTER_CHUNKS and watch is None:
+                watch = asyncio.ensure_future(_until_disconnect(receive))
         await send({"type": "http.response.body", "body": pending or b"", "more_body": False})
     finally:
         if watch is not None:
