@@ -74,6 +74,8 @@ def parse_json_object(body: bytes) -> dict[str, Any]:
         raise InvalidParameter("body", "Request body is empty; expected a JSON object")
     try:
         text = body.decode("utf-8")
+        if text.startswith("\ufeff"):  # json.loads says so; the decoder alone would not
+            raise json.JSONDecodeError("Unexpected UTF-8 BOM (decode using utf-8-sig)", text, 0)
         data = _DECODER.decode(text)
     except UnicodeDecodeError:
         raise InvalidParameter("body", "Request body is not valid UTF-8") from None

@@ -47,6 +47,10 @@ def test_parse_json_object__object_is_returned_as_is(body: bytes, expected: dict
         (b'{"seed": Infinity}', "Request body is not valid JSON: Infinity is not a JSON value"),
         (b'{"seed": -Infinity}', "Request body is not valid JSON: -Infinity is not a JSON value"),
         (b"[" * 50_000, "Request body is not valid JSON: nested too deeply"),
+        (
+            b'\xef\xbb\xbf{"prompt": "a"}',
+            "Request body is not valid JSON: Unexpected UTF-8 BOM (decode using utf-8-sig)",
+        ),
         (b'{"n": 1' + b"0" * 4400 + b"}", "Request body is not valid JSON: a number is too long"),
         (b'{"prompt": "\\ud800"}', "Request body is not valid JSON: unpaired surrogate in a string"),
         (
