@@ -80,8 +80,10 @@ def test_pictures_renderer__deferred_drawn_chooses_at_the_first_prefix() -> None
 
     assert isinstance(deferred, DeferredRenderer)
     assert deferred.chosen is None
+    assert deferred.name == "deferred"
     assert deferred.prefix(SPEC) == default_renderer().prefix(SPEC)
     assert deferred.chosen is default_renderer()
+    assert deferred.name == default_renderer().name  # what is active, once chosen
     assert pictures_renderer("flat", deferred=True) is flat_renderer()  # nothing to defer
 
 

@@ -66,6 +66,11 @@ class DeferredRenderer:
         self._lock = threading.Lock()
 
     @property
+    def name(self) -> str:
+        """The chosen renderer's name, or "deferred" before the first download chose one."""
+        return "deferred" if self._renderer is None else str(getattr(self._renderer, "name", "?"))
+
+    @property
     def chosen(self) -> Renderer | None:
         """The renderer, once a ``prefix()`` has chosen it."""
         return self._renderer
