@@ -113,6 +113,7 @@ class MediaAdapter(BaseAdapter):
         raw = _urllib3_response(request, answer, spent)
         if raw.length_remaining is not None:  # a Content-Length, all of it read
             raw.length_remaining = 0
+        raw._fp_bytes_read = len(body)  # what tell() says once the body is read
         response.raw = raw
         return response
 

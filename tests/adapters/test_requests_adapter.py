@@ -148,7 +148,7 @@ def observe(name: str, *, stream: bool, method: str = "GET") -> dict[str, Any]:
         "cookies": (type(r.cookies), r.cookies.get_dict()),
         "connection": type(r.connection),
         "raw": (type(raw), list(raw.headers.items()), raw.status, raw.reason, raw.version),
-        "raw state": (raw.closed, raw.length_remaining, raw.url),
+        "raw state": (raw.closed, raw.length_remaining, raw.url, raw.tell()),
         "raw.read()": (raw.read(), raw.read(5), list(raw.stream(4))),
         "iter_content": list(r.iter_content(7)),
         "iter_lines": list(r.iter_lines()),
