@@ -53,6 +53,11 @@ _LAZY = {
 }
 
 
+def __dir__() -> list[str]:
+    # What tab completion and dir() should offer: the lazy names too.
+    return sorted({*globals(), *_LAZY, "respx_mock"})
+
+
 def __getattr__(name: str) -> object:
     global _respx_mock
     if name in _LAZY:

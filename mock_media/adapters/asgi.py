@@ -102,8 +102,10 @@ async def _fault(kind: str, receive: Receive, send: Send) -> None:
                 return  # the client left: nobody to answer
         except TimeoutError:
             pass
-        except asyncio.CancelledError:  # the server is shutting down
-            pass
+        except asyncio.CancelledError:  # the server is shutting down: drop it, as a reset does
+            task = asyncio.current_task()
+            if task is not None:
+                task.uncancel()
     await send({"type": "http.response.start", "status": 200, "headers": [(b"content-length", b"1")]})
     raise _ScriptedReset("mock-media scenario: connection reset")
 

@@ -42,6 +42,7 @@ ROUTES: tuple[tuple[re.Pattern[str], dict[str, Operation]], ...] = (
     ),
 )
 _BY_PATH = {path: (methods, tuple(methods)) for path, methods in _FIXED}
+_WITH_PARAMETER = ROUTES[len(_FIXED) :]  # each has one group: the id, or the file
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,10 +57,10 @@ class Match:
 def resolve(method: str, path: str) -> Match | None:
     """The route for a request, or None for an unknown path (404)."""
     fixed = _BY_PATH.get(path)
-    if fixed is not None:  # what the loop below would find first
+    if fixed is not None:  # the fixed routes come first in ROUTES
         return Match(fixed[0].get(method), fixed[1], None)
-    for pattern, methods in ROUTES:
+    for pattern, methods in _WITH_PARAMETER:
         found = pattern.fullmatch(path)
         if found:
-            return Match(methods.get(method), tuple(methods), found.group(1))  # the id, or the file
+            return Match(methods.get(method), tuple(methods), found.group(1))
     return None
