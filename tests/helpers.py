@@ -201,12 +201,22 @@ def spawned_server(
         yield proc, port, client
     finally:
         client.close()
-        proc.send_signal(signal.SIGINT)  # as Ctrl-C would
-        try:
-            proc.wait(5)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(5)
+        interrupt(proc)
     # Reached only when the block ran: the server shut down cleanly on Ctrl-C.
+    assert_stopped_cleanly(proc, log)
+
+
+def interrupt(proc: subprocess.Popen[Any]) -> None:
+    """Stop a spawned server as Ctrl-C would; killed if it does not stop within 5 s."""
+    proc.send_signal(signal.SIGINT)
+    try:
+        proc.wait(5)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait(5)
+
+
+def assert_stopped_cleanly(proc: subprocess.Popen[Any], log: Path) -> None:
+    """It exited 0 on the interrupt, with no traceback in its log."""
     assert proc.returncode == 0, log.read_text()
     assert "Traceback" not in log.read_text()

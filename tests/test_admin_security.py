@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import os
 import re
-import signal
 import socket
 import subprocess
 import sys
@@ -41,7 +40,7 @@ from mock_media.remote import RemoteMockMedia
 from mock_media.wire import Handler, WireResponse, is_loopback
 from mock_media.wire.control import ADMIN_TOKEN_ENV
 from tests.doc_tables import API_PREFIX, IMAGE_PATH
-from tests.helpers import assert_error
+from tests.helpers import assert_error, assert_stopped_cleanly, interrupt
 
 TOKEN = "s3cret-Admin-T0ken"
 HEADER = "X-Mock-Admin-Token"  # typed out: the documented name, not the code's constant
@@ -352,14 +351,8 @@ def serve_public(tmp_path: Path, *options: str) -> Iterator[Public]:
             time.sleep(0.02)
         yield Public(banner[:3], port)
     finally:
-        proc.send_signal(signal.SIGINT)
-        try:
-            proc.wait(5)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(5)
-    assert proc.returncode == 0, log.read_text()
-    assert "Traceback" not in log.read_text()
+        interrupt(proc)
+    assert_stopped_cleanly(proc, log)
 
 
 def _far(server: Public) -> str | None:
